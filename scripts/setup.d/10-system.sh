@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Distribution packages the library, its tests and the sandboxes need.
+set -euo pipefail
+if [ ! -f /var/lib/apt/periodic/slop-updated ] || [ -n "${CI:-}" ]; then
+  $SUDO apt-get update -qq
+  $SUDO mkdir -p /var/lib/apt/periodic && $SUDO touch /var/lib/apt/periodic/slop-updated
+fi
+pkgs=(python3 python3-venv python3-dev gcc pkg-config git curl ca-certificates strace
+      docker.io debootstrap nodejs npm iproute2 procps)
+$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -1,0 +1,165 @@
+"""The `slopspotter-lab` command (DESIGN 4.1). Argument parsing only; each subcommand's work is a
+`cli_*(args) -> int` function in the module that owns it, imported lazily so `host` and
+`check` start fast.
+
+Exit codes: 0 ran (whatever it found), 1 internal error, 2 usage or input error,
+3 requested backend unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from . import __version__
+from .errors import SlopspotterError
+
+# subcommand -> "module:function"
+HANDLERS = {
+    "check": "slopspotter_lab.check:cli_check",
+    "scan": "slopspotter_lab.scan:cli_scan",
+    "batch": "slopspotter_lab.batch.cli:cli_batch",
+    "host": "slopspotter_lab.host.native:cli_host",
+    "install-manifests": "slopspotter_lab.host.manifests:cli_install_manifests",
+    "images": "slopspotter_lab.sandbox.images:cli_images",
+    "doctor": "slopspotter_lab.sandbox.doctor:cli_doctor",
+    "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
+    "data": "slopspotter_lab.heuristics.popular:cli_data",
+    "debug-scan": "slopspotter_lab.compat:cli_debug",
+}
+
+BACKENDS = ["auto", "docker", "gvisor", "libvirt", "none"]
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="slopspotter-lab",
+        description="Is this package name safe to install? Heuristics and traced deep scans.",
+    )
+    p.add_argument("--version", action="version", version=f"slopspotter-lab {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="heuristic check of package names (fast, no sandbox)")
+    # NAME arguments are validated by parse_spec, so "--index-url=x" after "--" is refused
+    # with a clear message instead of being taken for an option.
+    c.add_argument("names", nargs="*", metavar="NAME", help="package names, optionally with version, or local artifact paths")
+    c.add_argument("--from", dest="from_file", metavar="CSV", help="also read names from a CSV (columns name, optional ecosystem, version)")
+    c.add_argument("--ecosystem", "-e", default="pypi", help="pypi or npm (default: pypi)")
+    c.add_argument("--offline", action="store_true", help="no network at all: name-only heuristics")
+    c.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    c.add_argument("--fail-on", choices=["low", "medium", "high"], help="exit 1 if any result is at least this risky")
+    c.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+
+    s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
+    s.add_argument("target", metavar="NAME|PATH")
+    s.add_argument("--ecosystem", "-e", default="pypi")
+    s.add_argument("--version", dest="pkg_version", metavar="V")
+    s.add_argument("--backend", "-b", choices=BACKENDS, default="auto")
+    s.add_argument("--timeout", type=_positive_float, default=120.0, help="overall deadline in seconds")
+    s.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    s.add_argument("--fail-on", choices=["low", "medium", "high"])
+    s.add_argument("--trace-mode", choices=["strace", "gvisor"], default=None,
+                   help="how to trace (gvisor backend only: its own syscall log, invisible to the package)")
+
+    b = sub.add_parser("batch", help="scan a CSV of names (columns name, ecosystem, optional version)")
+    b.add_argument("input", metavar="IN.csv")
+    b.add_argument("--out", required=True, metavar="OUT.(parquet|csv|jsonl)")
+    b.add_argument("--mode", choices=["check", "scan"], default="scan")
+    b.add_argument("--backend", "-b", choices=BACKENDS, default="auto")
+    b.add_argument("--workers", type=_positive_int, default=1)
+    b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786)")
+    b.add_argument("--resume", action="store_true", help="continue an interrupted batch, skipping finished rows")
+    b.add_argument("--timeout", type=_positive_float, default=120.0)
+    b.add_argument("--store", metavar="DIR", help="results store directory (default: next to --out)")
+    b.add_argument("--no-progress", action="store_true")
+
+    sub.add_parser("host", help="the native messaging host (framed JSON on stdin/stdout)")
+
+    m = sub.add_parser("install-manifests", help="register the native host with a browser")
+    m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge"])
+    m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID")
+    m.add_argument("--uninstall", action="store_true")
+    m.add_argument("--system", action="store_true", help="system-wide instead of per user")
+    m.add_argument("--host-path", help="executable the browser starts (default: this install's)")
+
+    i = sub.add_parser("images", help="build the sandbox images")
+    isub = i.add_subparsers(dest="images_command", metavar="ACTION")
+    ib = isub.add_parser("build", help="build images (python, node, vm or all)")
+    ib.add_argument("which", nargs="?", choices=["python", "node", "vm", "all"], default="all")
+    ib.add_argument("--source", choices=["mirror", "registry", "cloud"], default="mirror",
+                    help="mirror: only the distribution mirror (debootstrap); registry: FROM python:slim; cloud: Ubuntu cloud image (vm)")
+    ib.add_argument("--mirror", help="distribution mirror URL")
+    ib.add_argument("--force", action="store_true")
+
+    sub.add_parser("doctor", help="which backends work here, and why not")
+
+    cl = sub.add_parser("cleanup", help="remove stray containers, VMs, overlays and temp files")
+    cl.add_argument("--all", action="store_true", help="also remove leftovers whose owner still runs")
+
+    d = sub.add_parser("data", help="popular-package reference lists")
+    dsub = d.add_subparsers(dest="data_command", metavar="ACTION")
+    du = dsub.add_parser("update", help="refresh the popular lists from upstream")
+    du.add_argument("--source", choices=["auto", "web", "registry"], default="auto")
+    dsub.add_parser("info", help="where the lists are read from, and how old they are")
+
+    dbg = sub.add_parser("debug-scan", help="the original debug entry point: blend a heuristic risk with a deep scan")
+    dbg.add_argument("--package", required=True)
+    dbg.add_argument("--language", default="python")
+    dbg.add_argument("--risk", choices=["low", "medium", "high"], default="low")
+    dbg.add_argument("--score", type=float, default=0.0)
+    dbg.add_argument("--vm-image-path")
+    dbg.add_argument("--timeout", type=_positive_float, default=120.0)
+    return p
+
+
+def _load_handler(command: str):
+    module_name, func_name = HANDLERS[command].split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(_load_handler(args.command)(args) or 0)
+    except SlopspotterError as exc:
+        print(f"slopspotter-lab: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("slopspotter-lab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # internal error: say so plainly, traceback on request
+        if os.environ.get("SLOPSPOTTER_DEBUG"):
+            raise
+        print(f"slopspotter-lab: internal error: {type(exc).__name__}: {exc} "
+              "(set SLOPSPOTTER_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

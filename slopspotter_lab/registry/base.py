@@ -1,0 +1,60 @@
+"""What the registry layer hands to everything else: metadata, never package code.
+
+`exists` is tri-state: True, False (the registry said 404), None (we could not tell: network
+error, timeout, garbage answer). Callers must keep None apart from False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..ecosystems import Ecosystem
+
+
+@dataclass
+class Artifact:
+    """One downloadable file of a release."""
+
+    url: str
+    filename: str
+    kind: str  # "sdist" | "wheel" | "tarball"
+    sha256: str | None = None
+    sha512_integrity: str | None = None  # npm "dist.integrity" (sha512-<base64>)
+    sha1: str | None = None  # npm "dist.shasum"
+    size: int | None = None
+
+
+@dataclass
+class PackageMetadata:
+    name: str
+    ecosystem: Ecosystem
+    exists: bool | None
+    version: str | None = None  # the resolved version (requested or latest)
+    versions: list[str] = field(default_factory=list)
+    first_upload: datetime | None = None
+    latest_upload: datetime | None = None
+    release_count: int = 0
+    authors: list[dict[str, str]] = field(default_factory=list)  # [{name, email}]
+    maintainers: list[dict[str, str]] = field(default_factory=list)
+    homepage: str | None = None
+    repository: str | None = None
+    project_urls: dict[str, str] = field(default_factory=dict)
+    description_length: int = 0
+    summary: str | None = None
+    license: str | None = None
+    install_scripts: dict[str, str] = field(default_factory=dict)  # npm lifecycle scripts
+    dependencies: list[str] = field(default_factory=list)
+    url_dependencies: list[str] = field(default_factory=list)  # direct URL / git / non-HTTPS
+    artifacts: list[Artifact] = field(default_factory=list)  # of `version`
+    error: str | None = None  # why exists is None
+    fetched_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ecosystem"] = self.ecosystem.value
+        for key in ("first_upload", "latest_upload", "fetched_at"):
+            if d[key] is not None:
+                d[key] = d[key].isoformat()
+        return d
