@@ -1,0 +1,271 @@
+"""The three native messaging requests (DESIGN 4.3): ping, check, deep-scan.
+
+Handlers take the decoded message dict and return the reply dict; a bad message raises
+MessageError, which the host turns into `{"success": false, "error": ...}`. Nothing heavy is
+imported at module level: ping and check must not load pandas, Docker or libvirt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import shutil
+from typing import Any, Callable
+
+from .. import __version__
+
+log = logging.getLogger(__name__)
+
+NOT_AVAILABLE = "Deep scan not available; heuristic only."
+MAX_CHECK_PACKAGES = 500
+LIST_LIMIT = 200  # rows per list in a deep-scan result before the frame limit even matters
+# Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
+# so tests can run a slow fake scan without Docker. Never set it in real use.
+TEST_SCAN_ENV = "SLOPSPOTTER_TEST_ONLY_SCAN_FN"
+
+_LANGUAGES = {
+    "python": "pypi", "py": "pypi", "pypi": "pypi", "pip": "pypi",
+    "javascript": "npm", "js": "npm", "node": "npm", "nodejs": "npm", "npm": "npm",
+    "typescript": "npm", "ts": "npm",
+}
+_DISPLAY = {"pypi": "Python", "npm": "JavaScript"}
+
+
+class MessageError(ValueError):
+    """The message is well-framed JSON but not a valid request."""
+
+
+def _field(msg: dict, key: str, kind: type | tuple, required: bool = True, default: Any = None) -> Any:
+    """Fetch msg[key] checking its JSON type; MessageError names the field and the expected type."""
+    if key not in msg or msg[key] is None:
+        if required:
+            raise MessageError(f"missing field {key!r}")
+        return default
+    value = msg[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
+        raise MessageError(f"field {key!r} must be {_kind_name(kind)}, not {type(value).__name__}")
+    return value
+
+
+def _kind_name(kind: type | tuple) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+# ---------------------------------------------------------------- ping
+
+def cheap_backends() -> list[str]:
+    """Backends that look usable, judged from sockets and executables only (no SDK imports)."""
+    found = []
+    if os.environ.get("DOCKER_HOST") or os.path.exists("/var/run/docker.sock") or shutil.which("docker"):
+        found.append("docker")
+    if shutil.which("virsh") or os.path.exists("/var/run/libvirt/libvirt-sock"):
+        found.append("libvirt")
+    return found
+
+
+_MODEL_CACHE: dict[str, Any] = {}
+
+
+def model_info() -> dict[str, Any]:
+    """What the ping reports about the scoring model (loaded once, standard library only)."""
+    if "info" not in _MODEL_CACHE:
+        try:
+            scoring = importlib.import_module("slopspotter_lab.model.scoring")
+            model = scoring.load_model()
+            info = {"loaded": True}
+            for attr in ("name", "format_version", "fitted_at", "path"):
+                value = getattr(model, attr, None)
+                if value is not None:
+                    info[attr] = str(value) if attr == "path" else value
+            meta = getattr(model, "metadata", None) or getattr(model, "meta", None)
+            if isinstance(meta, dict) and isinstance(meta.get("metrics"), dict):
+                info["metrics"] = meta["metrics"]
+            _MODEL_CACHE["info"] = info
+        except Exception as exc:  # the host still answers; check may then fail per message
+            _MODEL_CACHE["info"] = {"loaded": False, "error": f"{type(exc).__name__}: {exc}"}
+    return _MODEL_CACHE["info"]
+
+
+def handle_ping(msg: dict) -> dict:
+    return {
+        "success": True,
+        "version": __version__,
+        "backends": cheap_backends(),
+        "model": model_info(),
+        "deepScanLanguages": sorted(set(_DISPLAY.values())),
+    }
+
+
+# ---------------------------------------------------------------- check
+
+def _package_list(msg: dict) -> list[tuple[str, str]]:
+    packages = _field(msg, "packages", list)
+    if not packages:
+        raise MessageError("'packages' is empty")
+    if len(packages) > MAX_CHECK_PACKAGES:
+        raise MessageError(f"{len(packages)} packages in one check (limit {MAX_CHECK_PACKAGES})")
+    default_eco = _field(msg, "ecosystem", str, required=False, default="pypi")
+    out = []
+    for i, item in enumerate(packages):
+        if isinstance(item, str):
+            out.append((item, default_eco))
+        elif isinstance(item, dict):
+            name = item.get("name")
+            eco = item.get("ecosystem") or item.get("language") or default_eco
+            if not isinstance(name, str) or not isinstance(eco, str):
+                raise MessageError(f"packages[{i}]: 'name' and 'ecosystem' must be strings")
+            out.append((name, eco))
+        else:
+            raise MessageError(f"packages[{i}] must be an object {{name, ecosystem}} or a string")
+    return out
+
+
+def _error_record(name: str, ecosystem: str, error: str) -> dict:
+    return {"name": name, "ecosystem": ecosystem, "exists": None, "typosquat_of": None,
+            "similar_to": [], "risk": None, "score": None, "indicators": [], "error": error}
+
+
+def handle_check(msg: dict) -> dict:
+    """Heuristic check of many names; names that fail validation get a per-record error."""
+    from .. import config
+    from ..ecosystems import Ecosystem, validate_name
+    from ..errors import InputError
+
+    pairs = _package_list(msg)
+    offline = _field(msg, "offline", bool, required=False, default=False)
+    results: list[dict | None] = [None] * len(pairs)
+    groups: dict[Ecosystem, list[int]] = {}
+    for i, (name, eco_text) in enumerate(pairs):
+        try:
+            eco = Ecosystem.parse(eco_text)
+            validate_name(name, eco)
+        except InputError as exc:
+            results[i] = _error_record(name, eco_text, str(exc))
+            continue
+        groups.setdefault(eco, []).append(i)
+    if groups:
+        check = importlib.import_module("slopspotter_lab.check")
+        for eco, idx in groups.items():
+            records = check.check_records([pairs[i][0] for i in idx], eco,
+                                          offline=offline or config.offline(), workers=8)
+            for i, rec in zip(idx, records):
+                results[i] = rec
+    return {"success": True, "results": results}
+
+
+# ---------------------------------------------------------------- deep-scan
+
+def language_to_ecosystem(language: str) -> str | None:
+    return _LANGUAGES.get(language.strip().lower())
+
+
+def _scan_function() -> Callable:
+    spec = os.environ.get(TEST_SCAN_ENV)
+    if spec:
+        module_name, _, func = spec.partition(":")
+        log.warning("using the TEST-ONLY scan function %s (%s is set)", spec, TEST_SCAN_ENV)
+        return getattr(importlib.import_module(module_name), func)
+    return importlib.import_module("slopspotter_lab.scan").scan
+
+
+def _as_dict(result: Any) -> dict:
+    if isinstance(result, dict):
+        return result
+    return result.to_dict()
+
+
+def _indicator_line(ind: dict) -> str:
+    text = f"[{ind.get('severity', '?')}] {ind.get('id', '?')}"
+    if ind.get("evidence"):
+        text += f": {ind['evidence']}"
+    return text
+
+
+def _ranked(indicators: list[dict]) -> list[dict]:
+    """Indicators that pushed the verdict most come first (model weight, then severity)."""
+    from ..indicators import SEVERITY_RANK
+
+    return sorted(indicators, key=lambda d: (-(d.get("weight") or 0.0), -SEVERITY_RANK.get(d.get("severity"), 0)))
+
+
+def _unique(items, limit: int = LIST_LIMIT) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))[:limit]
+
+
+def _endpoint_line(row: dict) -> str:
+    host = row.get("hostname") or row.get("address") or "?"
+    port = row.get("port")
+    where = f"{host}:{port}" if port not in (None, "") else str(host)
+    return f"{row.get('protocol') or 'tcp'} {where} ({row.get('outcome') or 'attempt'}, phase {row.get('phase')})"
+
+
+def _file_line(row: dict) -> str:
+    cat = f" [{row['category']}]" if row.get("category") else ""
+    return f"{row.get('op')} {row.get('path')}{cat} (phase {row.get('phase')})"
+
+
+def to_extension_result(scan: dict, package: str, language: str) -> dict:
+    """Map scan JSON (DESIGN 4.1) to the shape the extension reads (DESIGN 4.3)."""
+    verdict = scan.get("verdict") or {}
+    indicators = _ranked([i for i in scan.get("indicators") or [] if isinstance(i, dict)])
+    files = sorted(scan.get("files") or [], key=lambda r: r.get("category") is None)  # categorised first
+    return {
+        "packageName": package,
+        "language": language,
+        "isMalicious": bool(verdict.get("is_malicious")),
+        "confidence": float(verdict.get("probability") or 0.0),
+        "riskLevel": verdict.get("risk"),
+        "indicators": [_indicator_line(i) for i in indicators],
+        "indicatorDetails": indicators,
+        "networkConnections": _unique([_endpoint_line(r) for r in scan.get("endpoints") or []]
+                                      + [f"dns {r.get('hostname')}" for r in scan.get("dns") or []]),
+        "fileOperations": _unique(_file_line(r) for r in files),
+        "processSpawns": _unique(" ".join(map(str, r.get("argv") or [r.get("exe") or ""])) for r in scan.get("processes") or []),
+        "backend": scan.get("backend"),
+        "error": scan.get("error"),
+    }
+
+
+def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto") -> dict:
+    """Scan one package and return the extension-shaped reply (runs in a worker thread)."""
+    eco = language_to_ecosystem(language)
+    if eco is None:
+        return {"success": False, "error": NOT_AVAILABLE, "heuristicOnly": True}
+    from ..ecosystems import validate_name
+    from ..errors import InputError
+
+    try:
+        validate_name(package, eco)
+    except InputError as exc:
+        return {"success": False, "error": str(exc)}
+    try:
+        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout))
+    except Exception as exc:
+        log.exception("deep scan of %s failed", package)
+        return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
+    result = to_extension_result(scan, package, _DISPLAY[eco])
+    if result["error"] and not scan.get("verdict"):
+        return {"success": False, "error": result["error"], "result": result}
+    return {"success": True, "result": result}
+
+
+def parse_deep_scan(msg: dict) -> dict:
+    """Validate a deep-scan request before it is queued; returns run_deep_scan's kwargs."""
+    package = _field(msg, "packageName", str)
+    language = _field(msg, "language", str, required=False, default="Python")
+    vm_image = _field(msg, "vmImagePath", str, required=False)
+    timeout = _field(msg, "timeout", (int, float), required=False, default=120.0)
+    if not package.strip():
+        raise MessageError("'packageName' is empty")
+    if not 0 < timeout <= 3600:
+        raise MessageError("'timeout' must be between 0 and 3600 seconds")
+    return {"package": package.strip(), "language": language, "timeout": float(timeout),
+            "backend": "libvirt" if vm_image else "auto"}
+
+
+HANDLERS: dict[str, Callable[[dict], dict]] = {"ping": handle_ping, "check": handle_check}
+ASYNC_TYPES = {"deep-scan", "deep_scan", "deepScan"}
