@@ -1,0 +1,230 @@
+"""ScoringModel: regularised logistic regression + calibration + low|medium|high thresholds.
+
+Follows scikit-learn conventions (parameters stored by __init__, `fit` returns self, learned
+state ends in `_`, `predict_proba`, get_params/set_params via BaseEstimator) so notebooks can
+cross-validate and grid-search it. It exports to the one-file JSON model (DESIGN 4.4) that
+`model.scoring` scores with the standard library alone; `to_dict` folds the standardisation
+into the weights so the exported file and the fitted object give the same numbers.
+
+Missing dynamic features. A heuristic-only check has no scan; its dynamic columns arrive as NaN.
+They are not read as zeros ("the scan saw nothing", which looks benign): a `scan_missing`
+column (1 when the row has no scan) is added and learns its own weight, so heuristic-only
+rows get their own baseline; their imputed zeros add nothing to the log-odds and give the
+dynamic weights no gradient, so those weights come from scanned rows.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+MISSING_FEATURE = "scan_missing"
+FORMAT_VERSION = 1
+
+
+def _transform(values: np.ndarray, spec: dict) -> np.ndarray:
+    """The per-feature transform the JSON file records (log1p, clip); NaN stays NaN."""
+    out = values.astype(float)
+    kind = spec.get("transform", "identity")
+    if kind == "log1p":
+        out = np.log1p(np.clip(out, 0, None))
+    elif kind == "clip":
+        out = np.clip(out, spec.get("min", -np.inf), spec.get("max", np.inf))
+    elif kind == "bool":
+        out = np.where(np.isnan(out), np.nan, (out > 0).astype(float))
+    return out
+
+
+class ScoringModel(ClassifierMixin, BaseEstimator):
+    """Calibrated probability that a package is malicious, from one feature row per check/scan.
+
+    Parameters
+    ----------
+    feature_names: column names, in order (X may also be a DataFrame with these columns).
+    dynamic_features: the columns that only a scan can fill (NaN when there was no scan).
+    transforms: {name: {"transform": "log1p"|"clip"|"bool"|"identity", "min", "max"}}.
+    C: inverse L2 regularisation strength of the logistic regression.
+    calibration: "auto" (isotonic from `isotonic_min` rows, else Platt), "platt", "isotonic", "none".
+    cv: folds for the out-of-fold scores that calibration and thresholds are fitted on.
+    medium_fpr, high_fpr: false-alarm rates on benign rows that set the medium and high thresholds.
+    """
+
+    def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
+                 transforms: dict | None = None, C: float = 1.0, calibration: str = "auto",
+                 isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
+                 high_fpr: float = 0.02, class_weight: str | None = "balanced", random_state: int = 0):
+        self.feature_names = feature_names
+        self.dynamic_features = dynamic_features
+        self.transforms = transforms
+        self.C = C
+        self.calibration = calibration
+        self.isotonic_min = isotonic_min
+        self.cv = cv
+        self.medium_fpr = medium_fpr
+        self.high_fpr = high_fpr
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ design matrix
+    def _names(self, X) -> list[str]:
+        if self.feature_names:
+            return list(self.feature_names)
+        if hasattr(X, "columns"):
+            return [str(c) for c in X.columns]
+        raise ValueError("give feature_names or a DataFrame")
+
+    def _design(self, X) -> np.ndarray:
+        """Transform, add scan_missing, impute missing dynamic values with 0 (flag carries it)."""
+        names = self.names_in_
+        if hasattr(X, "columns"):
+            X = X[names].to_numpy(dtype=float)
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(names):
+            raise ValueError(f"expected {len(names)} columns ({', '.join(names)}), got shape {X.shape}")
+        transforms = self.transforms or {}
+        cols = [_transform(X[:, j], transforms.get(n, {})) for j, n in enumerate(names)]
+        Z = np.column_stack(cols) if cols else np.empty((len(X), 0))
+        dyn = [j for j, n in enumerate(names) if n in set(self.dynamic_features)]
+        missing = np.isnan(Z[:, dyn]).all(axis=1) if dyn else np.zeros(len(Z), bool)
+        if np.isnan(np.delete(Z, dyn, axis=1)).any():
+            raise ValueError("NaN in a heuristic feature: only dynamic features may be missing")
+        Z = np.nan_to_num(Z, nan=0.0)
+        return np.column_stack([Z, missing.astype(float)])
+
+    def _estimator(self):
+        return make_pipeline(StandardScaler(), LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=5000, random_state=self.random_state))
+
+    # ------------------------------------------------------------ fitting
+    def fit(self, X, y):
+        """Fit weights on all rows; calibration and thresholds on out-of-fold scores."""
+        y = np.asarray(y).astype(int)
+        self.names_in_ = self._names(X)
+        unknown = set(self.dynamic_features) - set(self.names_in_)
+        if unknown:
+            raise ValueError(f"dynamic_features not among the features: {sorted(unknown)}")
+        Z = self._design(X)
+        self.classes_ = np.array([0, 1])
+        self.pipeline_ = self._estimator().fit(Z, y)
+        folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
+        oof = cross_val_predict(self._estimator(), Z, y, method="decision_function",
+                                cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
+        self.calibration_ = self._fit_calibration(oof, y)
+        p_oof = self._calibrate(oof)
+        self.thresholds_ = self._fit_thresholds(p_oof, y)
+        self.n_train_ = {"malicious": int(y.sum()), "benign": int((1 - y).sum())}
+        return self
+
+    def _fit_calibration(self, scores: np.ndarray, y: np.ndarray) -> dict:
+        method = self.calibration
+        if method == "auto":
+            method = "isotonic" if len(y) >= self.isotonic_min else "platt"
+        if method == "none":
+            return {"method": "none"}
+        if method == "isotonic":
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y)
+            return {"method": "isotonic", "x": [float(v) for v in iso.X_thresholds_],
+                    "y": [float(v) for v in iso.y_thresholds_]}
+        if method != "platt":
+            raise ValueError(f"unknown calibration {method!r}")
+        platt = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+        return {"method": "platt", "a": float(platt.coef_[0, 0]), "b": float(platt.intercept_[0])}
+
+    def _calibrate(self, scores: np.ndarray) -> np.ndarray:
+        cal = self.calibration_
+        if cal["method"] == "platt":
+            return 1.0 / (1.0 + np.exp(-(cal["a"] * scores + cal["b"])))
+        if cal["method"] == "isotonic":
+            return np.interp(scores, cal["x"], cal["y"])
+        return 1.0 / (1.0 + np.exp(-scores))
+
+    def _fit_thresholds(self, p: np.ndarray, y: np.ndarray) -> dict:
+        """Thresholds at the wanted false-alarm rates on benign rows (never below 0.5 for high)."""
+        benign = np.sort(p[y == 0])
+
+        def at_fpr(rate: float) -> float:
+            if not len(benign):
+                return 0.5
+            k = int(math.floor(len(benign) * (1 - rate)))
+            return float(benign[min(k, len(benign) - 1)]) + 1e-9
+
+        high = min(max(at_fpr(self.high_fpr), 0.5), 0.99)
+        medium = min(max(at_fpr(self.medium_fpr), 0.15), high)
+        return {"medium": round(medium, 6), "high": round(high, 6)}
+
+    # ------------------------------------------------------------ prediction
+    def decision_function(self, X) -> np.ndarray:
+        return self.pipeline_.decision_function(self._design(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = self._calibrate(self.decision_function(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        """1 = malicious: probability at or above the `high` threshold."""
+        return (self.predict_proba(X)[:, 1] >= self.thresholds_["high"]).astype(int)
+
+    def predict_risk(self, X) -> list[str]:
+        p = self.predict_proba(X)[:, 1]
+        t = self.thresholds_
+        return ["high" if v >= t["high"] else "medium" if v >= t["medium"] else "low" for v in p]
+
+    # ------------------------------------------------------------ explanation
+    def raw_weights(self) -> tuple[dict[str, float], float]:
+        """Weights on the transformed (unscaled) features, with the scaler folded in."""
+        scaler, lr = self.pipeline_[0], self.pipeline_[-1]
+        scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+        w = lr.coef_[0] / scale
+        b = float(lr.intercept_[0] - np.sum(lr.coef_[0] * scaler.mean_ / scale))
+        names = [*self.names_in_, MISSING_FEATURE]
+        return {n: float(v) for n, v in zip(names, w)}, b
+
+    def explain(self, X, top: int = 5) -> list[list[tuple[str, float]]]:
+        """Per row, the features that pushed the log-odds most (name, contribution), largest first."""
+        weights, _ = self.raw_weights()
+        Z = self._design(X)
+        names = list(weights)
+        w = np.array([weights[n] for n in names])
+        rows = []
+        for z in Z:
+            contrib = [(names[j], float(w[j] * z[j])) for j in range(len(names)) if z[j] != 0]
+            rows.append(sorted(contrib, key=lambda t: -abs(t[1]))[:top])
+        return rows
+
+    # ------------------------------------------------------------ export
+    def to_dict(self, name: str = "slopspotter-lab", metrics: dict | None = None,
+                data: dict | None = None) -> dict[str, Any]:
+        """The JSON model document (DESIGN 4.4); `model.scoring` reads it with the stdlib only."""
+        weights, intercept = self.raw_weights()
+        transforms = self.transforms or {}
+        features = []
+        for n in self.names_in_:
+            spec = {"name": n, "weight": round(weights[n], 8),
+                    "dynamic": n in set(self.dynamic_features)}
+            spec.update({k: v for k, v in transforms.get(n, {"transform": "identity"}).items()})
+            spec.setdefault("transform", "identity")
+            features.append(spec)
+        return {
+            "format": "slopspotter-lab-model",
+            "format_version": FORMAT_VERSION,
+            "name": name,
+            "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "features": features,
+            "missing_dynamic": {"feature": MISSING_FEATURE, "weight": round(weights[MISSING_FEATURE], 8)},
+            "intercept": round(intercept, 8),
+            "calibration": self.calibration_,
+            "thresholds": dict(self.thresholds_),
+            "params": {k: v for k, v in self.get_params().items()
+                       if k not in ("feature_names", "dynamic_features", "transforms")},
+            "metrics": metrics or {},
+            "data": {**(data or {}), "n_train": self.n_train_},
+        }
