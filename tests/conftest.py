@@ -13,6 +13,8 @@ import subprocess
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.registries"]
+
 ENGINE_MARKERS = ("docker", "gvisor", "vm")
 
 

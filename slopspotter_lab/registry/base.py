@@ -58,3 +58,25 @@ class PackageMetadata:
             if d[key] is not None:
                 d[key] = d[key].isoformat()
         return d
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def metadata_from_dict(d: dict[str, Any]) -> PackageMetadata:
+    """Inverse of PackageMetadata.to_dict (the cache stores that form)."""
+    data = dict(d)
+    data["ecosystem"] = Ecosystem.parse(data["ecosystem"])
+    for key in ("first_upload", "latest_upload", "fetched_at"):
+        data[key] = _parse_dt(data.get(key))
+    data["artifacts"] = [a if isinstance(a, Artifact) else Artifact(**a) for a in data.get("artifacts") or []]
+    known = PackageMetadata.__dataclass_fields__
+    return PackageMetadata(**{k: v for k, v in data.items() if k in known})
+
+
+PackageMetadata.from_dict = staticmethod(metadata_from_dict)  # type: ignore[attr-defined]

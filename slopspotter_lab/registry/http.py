@@ -1,0 +1,85 @@
+"""One place that talks HTTP to registries: timeouts, a size cap, and errors mapped so that
+"the registry said 404" (a fact) never gets confused with "we could not ask" (RegistryError).
+
+`requests` is imported lazily: the native host imports check code and must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+from ..errors import RegistryError
+
+USER_AGENT = "slopspotter-lab/0.1 (+package safety checker)"
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # the largest real packuments are tens of MiB
+_local = threading.local()
+
+
+def timeout() -> float:
+    return float(os.environ.get("SLOPSPOTTER_HTTP_TIMEOUT", "15"))
+
+
+def session():
+    """A per-thread requests session with a small retry on connection errors."""
+    sess = getattr(_local, "session", None)
+    if sess is None:
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        sess = requests.Session()
+        retry = Retry(total=2, connect=2, read=1, status=0, backoff_factor=0.2, allowed_methods=["GET"])
+        sess.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
+        sess.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
+        sess.headers["User-Agent"] = USER_AGENT
+        _local.session = sess
+    return sess
+
+
+def _get(url: str, accept: str) -> tuple[int, bytes, str, str]:
+    """(status, body, content type, encoding); 404/410 give (404, b"", "", "")."""
+    import requests
+
+    try:
+        resp = session().get(url, headers={"Accept": accept}, timeout=timeout(), stream=True)
+    except requests.RequestException as exc:
+        raise RegistryError(f"registry unreachable: {type(exc).__name__}: {url}") from exc
+    with resp:
+        if resp.status_code in (404, 410):
+            return 404, b"", "", ""
+        if resp.status_code != 200:
+            raise RegistryError(f"registry answered HTTP {resp.status_code} for {url}")
+        body = _read_capped(resp, MAX_DOCUMENT_BYTES, url)
+        return 200, body, resp.headers.get("Content-Type", ""), resp.encoding or "utf-8"
+
+
+def get_json(url: str, *, accept: str = "application/json") -> tuple[int, Any]:
+    """GET a JSON document. Returns (200, doc) or (404, None); anything else is RegistryError."""
+    status, body, _, _ = _get(url, accept)
+    if status == 404:
+        return 404, None
+    try:
+        return 200, json.loads(body)
+    except ValueError as exc:
+        raise RegistryError(f"registry answered something that is not JSON for {url}") from exc
+
+
+def get_text(url: str, *, accept: str) -> tuple[int, str | None, str]:
+    """GET a text document: (status, text or None on 404, content type)."""
+    status, body, ctype, encoding = _get(url, accept)
+    if status == 404:
+        return 404, None, ""
+    return 200, body.decode(encoding, errors="replace"), ctype
+
+
+def _read_capped(resp, cap: int, url: str) -> bytes:
+    chunks, total = [], 0
+    for chunk in resp.iter_content(64 * 1024):
+        total += len(chunk)
+        if total > cap:
+            raise RegistryError(f"registry document over {cap} bytes: {url}")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,235 @@
+"""PyPI metadata from the JSON API ({base}/{name}/json), with the simple index (PEP 691 JSON or
+PEP 503 HTML) as the fallback for mirrors and local registries that do not serve the JSON API.
+
+Only documents are read; nothing from a package is run.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import re
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote, urldefrag, urljoin, urlparse
+
+from .. import config
+from ..ecosystems import Ecosystem, PackageSpec, normalize_pypi
+from ..errors import RegistryError
+from . import http
+from .base import Artifact, PackageMetadata
+
+REPO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.")
+_SDIST_RE = re.compile(r"\.(tar\.gz|zip|tar\.bz2|tgz|tar)$", re.I)
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _kind(filename: str, packagetype: str | None = None) -> str:
+    if packagetype == "bdist_wheel" or filename.endswith(".whl"):
+        return "wheel"
+    return "sdist" if packagetype in (None, "sdist") and _SDIST_RE.search(filename) else (packagetype or "other")
+
+
+def _artifact(f: dict[str, Any]) -> Artifact:
+    return Artifact(url=f["url"], filename=f["filename"], kind=_kind(f["filename"], f.get("packagetype")),
+                    sha256=(f.get("digests") or {}).get("sha256"), size=f.get("size"))
+
+
+def find_repository(urls: dict[str, str], homepage: str | None) -> str | None:
+    """The first project URL on a code host (labels vary: Source, Repository, Code, GitHub ...)."""
+    candidates = list(urls.values()) + ([homepage] if homepage else [])
+    for url in candidates:
+        host = urlparse(url or "").netloc.lower()
+        if any(h in host for h in REPO_HOSTS):
+            return url
+    return None
+
+
+def url_dependencies(requires: list[str]) -> list[str]:
+    """PEP 508 direct references (`name @ url`), which bypass the index; plain http is worse."""
+    return [r for r in requires if " @ " in r.split(";")[0]]
+
+
+def parse_json_api(doc: dict[str, Any], version: str | None = None) -> PackageMetadata:
+    """Turn a PyPI JSON API document into PackageMetadata (version: a requested one or latest)."""
+    info = doc.get("info") or {}
+    releases: dict[str, list] = doc.get("releases") or {}
+    ver = version or info.get("version")
+    if version and releases and version not in releases:
+        raise KeyError(version)
+    files = releases.get(ver) if releases and ver in releases else doc.get("urls") or []
+    times = [_dt(f.get("upload_time_iso_8601") or f.get("upload_time")) for fs in releases.values() for f in fs]
+    times = [t for t in times if t] or [t for t in (_dt(f.get("upload_time_iso_8601") or f.get("upload_time"))
+                                                    for f in doc.get("urls") or []) if t]
+    project_urls = {str(k): str(v) for k, v in (info.get("project_urls") or {}).items() if v}
+    homepage = info.get("home_page") or project_urls.get("Homepage") or project_urls.get("homepage")
+    requires = list(info.get("requires_dist") or [])
+    people = lambda n, e: [{"name": info.get(n) or "", "email": info.get(e) or ""}] if (info.get(n) or info.get(e)) else []
+    return PackageMetadata(
+        name=info.get("name") or "",
+        ecosystem=Ecosystem.PYPI,
+        exists=True,
+        version=ver,
+        versions=list(releases) or ([ver] if ver else []),
+        first_upload=min(times) if times else None,
+        latest_upload=max(times) if times else None,
+        release_count=sum(1 for fs in releases.values() if fs) if releases else (1 if files else 0),
+        authors=people("author", "author_email"),
+        maintainers=people("maintainer", "maintainer_email"),
+        homepage=homepage,
+        repository=find_repository(project_urls, homepage),
+        project_urls=project_urls,
+        description_length=len((info.get("description") or "").strip()),
+        summary=info.get("summary"),
+        license=info.get("license_expression") or info.get("license") or _classifier_license(info),
+        dependencies=requires,
+        url_dependencies=url_dependencies(requires),
+        artifacts=[_artifact(f) for f in files if f.get("url")],
+    )
+
+
+def _classifier_license(info: dict[str, Any]) -> str | None:
+    for c in info.get("classifiers") or []:
+        if c.startswith("License ::"):
+            return c.split("::")[-1].strip()
+    return None
+
+
+class _LinkParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            a = dict(attrs)
+            if a.get("href"):
+                self.links.append(a)
+
+
+def _simple_files(base: str, name: str) -> list[dict[str, Any]] | None:
+    """Files of a project from the simple index: PEP 691 JSON when offered, else PEP 503 HTML."""
+    url = f"{base}/{quote(normalize_pypi(name))}/"
+    status, text, ctype = http.get_text(
+        url, accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+    if status == 404:
+        return None
+    if "json" in ctype:
+        import json
+        doc = json.loads(text)
+        return [{"filename": f["filename"], "url": urljoin(url, f["url"]),
+                 "sha256": (f.get("hashes") or {}).get("sha256"), "size": f.get("size"),
+                 "upload_time": f.get("upload-time")} for f in doc.get("files", [])]
+    parser = _LinkParser()
+    parser.feed(text or "")
+    files = []
+    for a in parser.links:
+        href, frag = urldefrag(urljoin(url, a["href"]))
+        sha = frag.split("=", 1)[1] if frag.startswith("sha256=") else None
+        files.append({"filename": urlparse(href).path.rsplit("/", 1)[-1], "url": href, "sha256": sha,
+                      "size": None, "upload_time": None})
+    return files
+
+
+def _version_of(filename: str, name: str) -> str | None:
+    """Version from a distribution filename (packaging does the hard parts)."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidSdistFilename, InvalidWheelFilename, ValueError):
+        stem = re.sub(r"\.(tar\.gz|zip|tar\.bz2|tgz)$", "", filename)
+        prefix = re.sub(r"[-_.]+", "_", name).lower() + "-"
+        norm = re.sub(r"[-_.]+", "_", stem).lower()
+        return stem[len(prefix):] if norm.startswith(prefix) else None
+
+
+def parse_simple(name: str, files: list[dict[str, Any]], version: str | None) -> PackageMetadata:
+    """Metadata the simple index can give: versions, artifacts with hashes, upload times (PEP 700)."""
+    from packaging.version import InvalidVersion, Version
+
+    by_version: dict[str, list[dict[str, Any]]] = {}
+    for f in files:
+        v = _version_of(f["filename"], name)
+        if v:
+            by_version.setdefault(v, []).append(f)
+
+    def key(v: str):
+        try:
+            return (1, Version(v))
+        except InvalidVersion:
+            return (0, Version("0"))
+
+    ordered = sorted(by_version, key=key)
+    ver = version or (ordered[-1] if ordered else None)
+    if version and version not in by_version:
+        raise KeyError(version)
+    times = [t for t in (_dt(f.get("upload_time")) for f in files) if t]
+    return PackageMetadata(
+        name=name, ecosystem=Ecosystem.PYPI, exists=True, version=ver, versions=ordered,
+        first_upload=min(times) if times else None, latest_upload=max(times) if times else None,
+        release_count=len(ordered),
+        artifacts=[Artifact(url=f["url"], filename=f["filename"], kind=_kind(f["filename"]),
+                            sha256=f.get("sha256"), size=f.get("size")) for f in by_version.get(ver, [])],
+        error=None,
+    )
+
+
+def fetch(spec: PackageSpec) -> PackageMetadata:
+    """Ask the JSON API, then the simple index. RegistryError only if neither could answer."""
+    json_base, simple_base = config.pypi_json_url(), config.pypi_simple_url()
+    name = spec.name
+    json_error: RegistryError | None = None
+    if json_base.lower() != "none":
+        try:
+            status, doc = http.get_json(f"{json_base}/{quote(name)}/json")
+            if status == 200 and isinstance(doc, dict) and doc.get("info"):
+                try:
+                    meta = parse_json_api(doc, spec.version)
+                except KeyError:
+                    return _missing_version(spec, list(doc.get("releases") or {}))
+                if spec.version and spec.version != doc["info"].get("version"):
+                    meta = _with_version_info(json_base, name, spec.version, meta)
+                return meta
+        except RegistryError as exc:
+            json_error = exc
+    try:
+        files = _simple_files(simple_base, name)
+    except RegistryError:
+        if json_error:
+            raise json_error
+        raise
+    if files is None:  # the simple index is authoritative for existence
+        return PackageMetadata(name=name, ecosystem=Ecosystem.PYPI, exists=False, version=spec.version)
+    if not files:
+        # PyPI keeps an empty page for projects whose files were all deleted (or names it blocks)
+        return PackageMetadata(name=name, ecosystem=Ecosystem.PYPI, exists=True, version=spec.version,
+                               error="the project has no files (deleted or reserved)")
+    try:
+        return parse_simple(name, files, spec.version)
+    except KeyError:
+        return _missing_version(spec, sorted({_version_of(f["filename"], name) or "" for f in files} - {""}))
+
+
+def _with_version_info(base: str, name: str, version: str, meta: PackageMetadata) -> PackageMetadata:
+    status, doc = http.get_json(f"{base}/{quote(name)}/{quote(version)}/json")
+    if status == 200 and isinstance(doc, dict) and doc.get("info"):
+        ver_meta = parse_json_api(doc, None)
+        ver_meta.versions, ver_meta.release_count = meta.versions, meta.release_count
+        ver_meta.first_upload, ver_meta.latest_upload = meta.first_upload, meta.latest_upload
+        return ver_meta
+    return meta
+
+
+def _missing_version(spec: PackageSpec, versions: list[str]) -> PackageMetadata:
+    """The project exists but not that version: exists stays True, the error says so."""
+    return PackageMetadata(name=spec.name, ecosystem=Ecosystem.PYPI, exists=True, version=spec.version,
+                           versions=versions, release_count=len(versions),
+                           error=f"version {spec.version} not found (has {len(versions)} versions)")
