@@ -1,0 +1,2 @@
+"""Synthetic test package (slopspotter-lab); harmless imitation."""
+VERSION = "0.1.0"

@@ -1,0 +1,3 @@
+"""Synthetic test package (slopspotter-lab); harmless imitation."""
+def add(a, b):
+    return a + b
