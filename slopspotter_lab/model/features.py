@@ -1,0 +1,53 @@
+"""Indicators -> one row of numbers (standard library only: the native host imports this).
+
+One feature per indicator id: the severity-weighted count of that id's indicators, so one
+critical finding weighs more than one low one, and the model file's transform (clip, log1p)
+stops a noisy detector from dominating. Dynamic ids only have values when a scan ran; without
+a scan they are *missing*, not zero (the model handles that with its `missing_dynamic` term).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+HEURISTIC_IDS = (
+    "registry_unreachable", "not_found", "import_name_confusion", "typosquat", "new_package",
+    "single_release", "empty_description", "no_repository", "maintainer_anomaly", "version_jump",
+    "install_scripts", "url_dependency", "setup_network", "setup_process", "setup_exec",
+    "encoded_exec", "obfuscation", "download_execute", "reverse_shell", "credential_paths",
+    "shipped_binary", "unsafe_archive",
+)
+DYNAMIC_IDS = (
+    "honeytoken_read", "honeytoken_exfiltration", "network_attempt", "dns_query", "shell_spawn",
+    "downloader_spawn", "reverse_shell_spawn", "inline_interpreter", "persistence_write",
+    "exec_written_file", "credential_read", "browser_profile_read", "system_secret_read",
+    "sandbox_probe", "daemon_survivor", "phase_timeout", "resource_abuse", "tracer_tamper",
+)
+ALL_IDS = HEURISTIC_IDS + DYNAMIC_IDS
+SEVERITY_FACTORS = {"info": 0.25, "low": 0.5, "medium": 1.0, "high": 1.5, "critical": 2.0}
+
+
+def _get(ind, key):
+    return ind.get(key) if isinstance(ind, Mapping) else getattr(ind, key, None)
+
+
+def extract(indicators: Iterable, *, dynamic: bool,
+            severity_factors: Mapping[str, float] | None = None) -> dict[str, float | None]:
+    """Feature dict keyed by indicator id; dynamic ids are None when no scan ran.
+
+    Accepts Indicator objects or their dicts. Unknown ids get features too (a model that does
+    not know them ignores them), so new detectors never break scoring.
+    """
+    factors = severity_factors or SEVERITY_FACTORS
+    pairs = [(_get(ind, "id"), _get(ind, "severity")) for ind in indicators]
+    dynamic = dynamic or any(i in DYNAMIC_IDS for i, _ in pairs)  # dynamic evidence implies a scan
+    row: dict[str, float | None] = {i: 0.0 for i in HEURISTIC_IDS}
+    row.update({i: (0.0 if dynamic else None) for i in DYNAMIC_IDS})
+    for ind_id, severity in pairs:
+        if ind_id:
+            row[ind_id] = (row.get(ind_id) or 0.0) + factors.get(severity or "medium", 1.0)
+    return row
+
+
+def feature_names() -> list[str]:
+    return list(ALL_IDS)
