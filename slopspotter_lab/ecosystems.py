@@ -175,6 +175,33 @@ def split_version(text: str, ecosystem: Ecosystem) -> tuple[str, str | None]:
     return text, None
 
 
+MAX_PATH_LEN = 4096
+_MANIFESTS = {Ecosystem.PYPI: ("pyproject.toml", "setup.py", "setup.cfg"), Ecosystem.NPM: ("package.json",)}
+
+
+def _local_artifact(text: str, eco: Ecosystem) -> Path:
+    """Resolve a local artifact path, or InputError: only archives and package source trees pass,
+    so a "name" like /etc/passwd, ~root or /proc/self/environ is never handed to an installer.
+    Messages quote the text with repr() so control characters cannot reach the terminal raw."""
+    if len(text) > MAX_PATH_LEN or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InputError(f"path {text[:80]!r} is overlong or contains control characters")
+    try:
+        path = Path(text).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError, ValueError) as exc:  # missing, too long, unknown ~user, loops
+        raise InputError(f"no such file or directory (and not a valid package name): {text!r}") from exc
+    if path.is_file():
+        if not path.name.lower().endswith(_ARCHIVE_SUFFIXES):
+            raise InputError(f"{text!r} is not a package archive ({', '.join(_ARCHIVE_SUFFIXES)})")
+        return path
+    if path.is_dir():
+        if not any((path / m).is_file() for m in _MANIFESTS[eco]):
+            raise InputError(
+                f"{text!r} is a directory without {' or '.join(_MANIFESTS[eco])}: not a {eco.value} package"
+            )
+        return path
+    raise InputError(f"{text!r} is neither a regular file nor a directory")
+
+
 def parse_spec(text: str, ecosystem: "Ecosystem | str" = Ecosystem.PYPI,
                version: str | None = None, allow_path: bool = True) -> PackageSpec:
     """Validate a user-supplied package reference; raise InputError (exit 2) on anything odd.
@@ -189,12 +216,8 @@ def parse_spec(text: str, ecosystem: "Ecosystem | str" = Ecosystem.PYPI,
     if not text:
         raise InputError("empty package name")
     if allow_path and not text.startswith("-") and looks_like_path(text):
-        path = Path(text).expanduser()
-        if not path.exists():
-            raise InputError(f"no such file or directory: {text}")
-        if not (path.is_dir() or path.is_file()):
-            raise InputError(f"{text} is neither a regular file nor a directory")
-        return PackageSpec(name=path.name, ecosystem=eco, version=version, path=path.resolve())
+        path = _local_artifact(text, eco)
+        return PackageSpec(name=path.name, ecosystem=eco, version=version, path=path)
     _reject_hostile(text, "package name")
     name, inline_version = split_version(text, eco)
     if inline_version is not None and version is not None and inline_version != version:
