@@ -76,14 +76,9 @@ def model_info() -> dict[str, Any]:
         try:
             scoring = importlib.import_module("slopspotter_lab.model.scoring")
             model = scoring.load_model()
-            info = {"loaded": True}
-            for attr in ("name", "format_version", "fitted_at", "path"):
-                value = getattr(model, attr, None)
-                if value is not None:
-                    info[attr] = str(value) if attr == "path" else value
-            meta = getattr(model, "metadata", None) or getattr(model, "meta", None)
-            if isinstance(meta, dict) and isinstance(meta.get("metrics"), dict):
-                info["metrics"] = meta["metrics"]
+            info = {"loaded": True, **model.summary()}
+            held_out = (model.doc.get("metrics") or {}).get("held_out") or {}
+            info["metrics"] = {k: v for k, v in held_out.items() if isinstance(v, (int, float))}
             _MODEL_CACHE["info"] = info
         except Exception as exc:  # the host still answers; check may then fail per message
             _MODEL_CACHE["info"] = {"loaded": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -202,8 +202,15 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ export
     def to_dict(self, name: str = "slopspotter-lab", metrics: dict | None = None,
-                data: dict | None = None) -> dict[str, Any]:
-        """The JSON model document (DESIGN 4.4); `model.scoring` reads it with the stdlib only."""
+                data: dict | None = None, description: str = "",
+                severity_factors: dict | None = None) -> dict[str, Any]:
+        """The JSON model document (DESIGN 4.4); `model.scoring` reads it with the stdlib only.
+
+        Transforms must map 0 to 0 (log1p, bool, clip with min <= 0): the scorer skips zero
+        and missing features, exactly as `_design` imputes them.
+        """
+        from .features import SEVERITY_FACTORS
+
         weights, intercept = self.raw_weights()
         transforms = self.transforms or {}
         features = []
@@ -218,6 +225,9 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             "format_version": FORMAT_VERSION,
             "name": name,
             "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "description": description,
+            "feature_extraction": {"kind": "severity_weighted_count",
+                                   "severity_factors": dict(severity_factors or SEVERITY_FACTORS)},
             "features": features,
             "missing_dynamic": {"feature": MISSING_FEATURE, "weight": round(weights[MISSING_FEATURE], 8)},
             "intercept": round(intercept, 8),
