@@ -11,6 +11,11 @@ They are not read as zeros ("the scan saw nothing", which looks benign): a `scan
 column (1 when the row has no scan) is added and learns its own weight, so heuristic-only
 rows get their own baseline; their imputed zeros add nothing to the log-odds and give the
 dynamic weights no gradient, so those weights come from scanned rows.
+
+Rare features. A small corpus never shows some indicators (a reverse shell, tracer tampering)
+or shows them too rarely to estimate. Features seen in fewer than `min_support` training rows
+are not fitted: they keep the weight and transform given in `prior_weights` (the hand-set
+model), added to the log-odds as a fixed offset both when fitting and when scoring.
 """
 
 from __future__ import annotations
@@ -56,12 +61,15 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     calibration: "auto" (isotonic from `isotonic_min` rows, else Platt), "platt", "isotonic", "none".
     cv: folds for the out-of-fold scores that calibration and thresholds are fitted on.
     medium_fpr, high_fpr: false-alarm rates on benign rows that set the medium and high thresholds.
+    prior_weights: {name: {"weight", "transform", ...}} for features too rare to fit.
+    min_support: features non-zero in fewer training rows than this use `prior_weights`.
     """
 
     def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
                  transforms: dict | None = None, C: float = 1.0, calibration: str = "auto",
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
-                 high_fpr: float = 0.02, class_weight: str | None = "balanced", random_state: int = 0):
+                 high_fpr: float = 0.02, class_weight: str | None = "balanced", random_state: int = 0,
+                 prior_weights: dict | None = None, min_support: int = 0):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
         self.transforms = transforms
@@ -73,6 +81,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.high_fpr = high_fpr
         self.class_weight = class_weight
         self.random_state = random_state
+        self.prior_weights = prior_weights
+        self.min_support = min_support
 
     # ------------------------------------------------------------ design matrix
     def _names(self, X) -> list[str]:
@@ -90,8 +100,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != len(names):
             raise ValueError(f"expected {len(names)} columns ({', '.join(names)}), got shape {X.shape}")
-        transforms = self.transforms or {}
-        cols = [_transform(X[:, j], transforms.get(n, {})) for j, n in enumerate(names)]
+        cols = [_transform(X[:, j], self._spec(n)) for j, n in enumerate(names)]
         Z = np.column_stack(cols) if cols else np.empty((len(X), 0))
         dyn = [j for j, n in enumerate(names) if n in set(self.dynamic_features)]
         missing = np.isnan(Z[:, dyn]).all(axis=1) if dyn else np.zeros(len(Z), bool)
@@ -99,6 +108,22 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             raise ValueError("NaN in a heuristic feature: only dynamic features may be missing")
         Z = np.nan_to_num(Z, nan=0.0)
         return np.column_stack([Z, missing.astype(float)])
+
+    def _spec(self, name: str) -> dict:
+        """Transform spec of a feature: the prior's for fixed features, else `transforms`."""
+        if name in getattr(self, "fixed_", {}):
+            return self.fixed_[name]
+        return (self.transforms or {}).get(name, {"transform": "identity"})
+
+    def _split(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(columns the regression fits, fixed log-odds offset from prior-weighted features)."""
+        names = [*self.names_in_, MISSING_FEATURE]
+        fit_cols = [j for j, n in enumerate(names) if n not in self.fixed_]
+        offset = np.zeros(len(Z))
+        for j, n in enumerate(names):
+            if n in self.fixed_:
+                offset += float(self.fixed_[n]["weight"]) * Z[:, j]
+        return Z[:, fit_cols], offset
 
     def _estimator(self):
         return make_pipeline(StandardScaler(), LogisticRegression(
@@ -112,12 +137,18 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         unknown = set(self.dynamic_features) - set(self.names_in_)
         if unknown:
             raise ValueError(f"dynamic_features not among the features: {sorted(unknown)}")
-        Z = self._design(X)
+        self.fixed_ = {}
+        support = (np.nan_to_num(np.asarray(X[self.names_in_] if hasattr(X, "columns") else X, float)) != 0).sum(axis=0)
+        for n, k in zip(self.names_in_, support):
+            if k < self.min_support:
+                self.fixed_[n] = dict((self.prior_weights or {}).get(n) or {"weight": 0.0, "transform": "identity"})
+        Z, offset = self._split(self._design(X))
+        self.support_ = {n: int(k) for n, k in zip(self.names_in_, support)}
         self.classes_ = np.array([0, 1])
         self.pipeline_ = self._estimator().fit(Z, y)
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
-        oof = cross_val_predict(self._estimator(), Z, y, method="decision_function",
-                                cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
+        oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function",
+                                         cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
         self.calibration_ = self._fit_calibration(oof, y)
         p_oof = self._calibrate(oof)
         self.thresholds_ = self._fit_thresholds(p_oof, y)
@@ -163,7 +194,9 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X) -> np.ndarray:
-        return self.pipeline_.decision_function(self._design(X))
+        """Uncalibrated log-odds: fitted part plus the fixed offset of prior-weighted features."""
+        Z, offset = self._split(self._design(X))
+        return self.pipeline_.decision_function(Z) + offset
 
     def predict_proba(self, X) -> np.ndarray:
         p = self._calibrate(self.decision_function(X))
@@ -185,8 +218,9 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
         w = lr.coef_[0] / scale
         b = float(lr.intercept_[0] - np.sum(lr.coef_[0] * scaler.mean_ / scale))
+        fitted = iter(w)
         names = [*self.names_in_, MISSING_FEATURE]
-        return {n: float(v) for n, v in zip(names, w)}, b
+        return {n: float(self.fixed_[n]["weight"]) if n in self.fixed_ else float(next(fitted)) for n in names}, b
 
     def explain(self, X, top: int = 5) -> list[list[tuple[str, float]]]:
         """Per row, the features that pushed the log-odds most (name, contribution), largest first."""
@@ -212,13 +246,13 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         from .features import SEVERITY_FACTORS
 
         weights, intercept = self.raw_weights()
-        transforms = self.transforms or {}
         features = []
         for n in self.names_in_:
-            spec = {"name": n, "weight": round(weights[n], 8),
-                    "dynamic": n in set(self.dynamic_features)}
-            spec.update({k: v for k, v in transforms.get(n, {"transform": "identity"}).items()})
+            spec = {"name": n, "weight": round(weights[n], 8), "dynamic": n in set(self.dynamic_features)}
+            spec.update({k: v for k, v in self._spec(n).items() if k not in ("name", "weight", "dynamic")})
             spec.setdefault("transform", "identity")
+            spec["fitted"] = n not in self.fixed_
+            spec["support"] = self.support_[n]
             features.append(spec)
         return {
             "format": "slopspotter-lab-model",
@@ -234,7 +268,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             "calibration": self.calibration_,
             "thresholds": dict(self.thresholds_),
             "params": {k: v for k, v in self.get_params().items()
-                       if k not in ("feature_names", "dynamic_features", "transforms")},
+                       if k not in ("feature_names", "dynamic_features", "transforms", "prior_weights")},
             "metrics": metrics or {},
             "data": {**(data or {}), "n_train": self.n_train_},
         }

@@ -76,3 +76,22 @@ def test_unscanned_rows_carry_the_missing_term(tmp_path):
     s = model.score([Indicator("typosquat", "high", "x")], dynamic=False)
     assert "scan_missing" in s.contributions
     assert "scan_missing" not in model.score([Indicator("typosquat", "high", "x")], dynamic=True).contributions
+
+
+def test_rare_features_keep_prior_weights_and_still_round_trip(tmp_path):
+    rows, y, scanned = synthetic_indicator_sets(700, seed=9)
+    rows = [[i for i in inds if i.id != "reverse_shell_spawn"] for inds in rows]  # never observed
+    hand = {"reverse_shell_spawn": {"weight": 2.5, "transform": "clip", "min": 0.0, "max": 3.0}}
+    m = ScoringModel(feature_names=NAMES, dynamic_features=DYN, prior_weights=hand, min_support=5,
+                     transforms={n: {"transform": "log1p"} for n in NAMES}).fit(matrix(rows, scanned), y)
+    doc = m.to_dict()
+    spec = next(f for f in doc["features"] if f["name"] == "reverse_shell_spawn")
+    assert spec["weight"] == 2.5 and spec["fitted"] is False and spec["support"] == 0 and spec["max"] == 3.0
+    assert next(f for f in doc["features"] if f["name"] == "typosquat")["fitted"] is True
+    model = Model(doc)
+    with_shell = [Indicator("reverse_shell_spawn", "critical", "sh -i"), Indicator("dns_query", "low", "x")]
+    s = model.score(with_shell, dynamic=True)
+    assert s.contributions["reverse_shell_spawn"] == pytest.approx(2.5 * 2.0)
+    X1 = matrix([with_shell], [True])
+    assert m.predict_proba(X1)[0, 1] == pytest.approx(s.probability, abs=1e-9)
+    assert s.probability > model.score(with_shell[1:], dynamic=True).probability
