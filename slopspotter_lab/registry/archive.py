@@ -104,23 +104,31 @@ def _extract_tar(archive: Path, dest: Path, budget: _Budget) -> None:
     with tf:
         for m in tf:
             rel = _clean_member_path(m.name)
+            if not budget.take_member():  # links count too: a flood of them is work as well
+                return
+            if m.offset_data + m.size > budget.max_bytes + budget.max_member_bytes:
+                # reaching the next member would inflate this much (a slow compression bomb)
+                budget.flag(f"member {m.name!r} lies past {budget.max_bytes + budget.max_member_bytes} "
+                            "bytes of archive stream; extraction truncated")
+                return
             if m.issym() or m.islnk():
                 _check_link(rel, m.linkname, hard=m.islnk())
                 continue
-            if not budget.take_member():
-                return
             if not rel:
                 continue
-            if m.isdir():
-                _target(dest, rel).mkdir(parents=True, exist_ok=True)
-            elif m.isfile():
-                out = _target(dest, rel)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                src = tf.extractfile(m)
-                if src is not None:
-                    _copy_capped(src, out, budget, m.name)
-            else:
-                budget.flag(f"member {m.name!r} is a device, fifo or other special file; skipped")
+            try:
+                if m.isdir():
+                    _target(dest, rel).mkdir(parents=True, exist_ok=True)
+                elif m.isfile():
+                    out = _target(dest, rel)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    src = tf.extractfile(m)
+                    if src is not None:
+                        _copy_capped(src, out, budget, m.name)
+                else:
+                    budget.flag(f"member {m.name!r} is a device, fifo or other special file; skipped")
+            except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+                budget.flag(f"member {m.name!r} clashes with an earlier member ({exc.strerror}); skipped")
             if budget.stopped:
                 return
 
@@ -134,24 +142,30 @@ def _extract_zip(archive: Path, dest: Path, budget: _Budget) -> None:
         for info in zf.infolist():
             rel = _clean_member_path(info.filename)
             mode = (info.external_attr >> 16) & 0o170000
-            if mode == 0o120000:  # a symlink stored the Unix way
-                _check_link(rel, zf.read(info)[:4096].decode("utf-8", "replace"), hard=False)
-                continue
             if not budget.take_member():
                 return
+            if mode == 0o120000:  # a symlink stored the Unix way
+                with zf.open(info) as src:
+                    _check_link(rel, src.read(4096).decode("utf-8", "replace"), hard=False)
+                continue
             if not rel:
                 continue
             if info.is_dir():
-                _target(dest, rel).mkdir(parents=True, exist_ok=True)
+                try:
+                    _target(dest, rel).mkdir(parents=True, exist_ok=True)
+                except (FileExistsError, NotADirectoryError) as exc:
+                    budget.flag(f"member {info.filename!r} clashes with an earlier member ({exc.strerror}); skipped")
                 continue
             if mode not in (0, 0o100000):
                 budget.flag(f"member {info.filename!r} is a special file; skipped")
                 continue
             out = _target(dest, rel)
-            out.parent.mkdir(parents=True, exist_ok=True)
             try:
+                out.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src:
                     _copy_capped(src, out, budget, info.filename)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+                budget.flag(f"member {info.filename!r} clashes with an earlier member ({exc.strerror}); skipped")
             except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
                 out.unlink(missing_ok=True)
                 budget.flag(f"member {info.filename!r} could not be read ({exc}); skipped", "low")
