@@ -53,6 +53,20 @@ class Score:
             counts[i.id] = counts.get(i.id, 0) + 1
         return [replace(i, weight=self.contributions.get(i.id, 0.0) / counts[i.id]) for i in inds]
 
+    def explain(self, indicators: Iterable, top: int = 5) -> list[dict[str, Any]]:
+        """The indicators that pushed the verdict most, with their evidence, strongest first.
+
+        Each is {id, severity, evidence, weight} (weight = its share of its id's log-odds).
+        A missing scan that raised the score is listed too, so heuristic-only verdicts say so.
+        """
+        ranked = sorted(self.annotate(indicators), key=lambda i: -(i.weight or 0.0))
+        out = [i.to_dict() for i in ranked if (i.weight or 0.0) > 0][:top]
+        missing = self.contributions.get("scan_missing", 0.0)
+        if missing > 0 and len(out) < top:
+            out.append({"id": "scan_missing", "severity": "info", "weight": round(missing, 4),
+                        "evidence": "no deep scan ran; dynamic behaviour unknown"})
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {"probability": round(self.probability, 4), "risk": self.risk,
                 "contributions": {k: round(v, 4) for k, v in self.contributions.items()}}

@@ -95,3 +95,17 @@ def test_rare_features_keep_prior_weights_and_still_round_trip(tmp_path):
     X1 = matrix([with_shell], [True])
     assert m.predict_proba(X1)[0, 1] == pytest.approx(s.probability, abs=1e-9)
     assert s.probability > model.score(with_shell[1:], dynamic=True).probability
+
+
+def test_explain_lists_strongest_indicators_with_evidence():
+    rows, y, scanned = synthetic_indicator_sets(700, seed=11)
+    model = Model(ScoringModel(feature_names=NAMES, dynamic_features=DYN).fit(matrix(rows, scanned), y).to_dict())
+    inds = [Indicator("typosquat", "high", "one edit from 'requests'"),
+            Indicator("honeytoken_read", "critical", "read ~/.aws/credentials", source="dynamic"),
+            Indicator("empty_description", "low", "no description")]
+    s = model.score(inds, dynamic=True)
+    top = s.explain(inds, top=2)
+    assert len(top) == 2 and all(t["evidence"] for t in top)
+    weights = {i.id: i.weight for i in s.annotate(inds)}
+    assert [t["id"] for t in top] == sorted((k for k, w in weights.items() if w > 0), key=lambda k: -weights[k])[:2]
+    assert top[0]["weight"] >= top[1]["weight"] > 0
