@@ -1,0 +1,188 @@
+"""`check`: fast heuristic verdicts for package names (no sandbox), as records or a DataFrame.
+
+Every name is validated first (ecosystems.parse_spec); one invalid name stops the whole call
+with InputError (exit 2) before anything is fetched. Registry look-ups run concurrently; the
+rest is cheap. This module must not import pandas at import time: the native host uses
+`check_records`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Mapping
+
+from .ecosystems import Ecosystem, PackageSpec, parse_spec
+from .errors import InputError
+from .indicators import SEVERITY_RANK, as_dicts
+
+COLUMNS = ["name", "ecosystem", "exists", "typosquat_of", "similar_to", "risk", "score", "indicators",
+           "version", "suggestion", "error"]
+RISK_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
+    """A name string, a PackageSpec, or a mapping {name, ecosystem?, version?} -> PackageSpec."""
+    if isinstance(item, PackageSpec):
+        return item
+    if isinstance(item, Mapping):
+        eco = item.get("ecosystem") or ecosystem
+        version = item.get("version") or None
+        return parse_spec(str(item.get("name") or ""), eco, version=str(version) if version else None)
+    return parse_spec(item, ecosystem)
+
+
+def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[str, Any]:
+    """The contract record for one validated spec."""
+    from .heuristics import analyze
+    from .model.scoring import load_model
+
+    meta, error = None, None
+    if spec.is_local:
+        report = analyze(spec, None, spec.path, offline=offline)
+        exists = None
+    else:
+        from .registry import fetch_metadata
+
+        meta = fetch_metadata(spec, offline=offline)
+        report = analyze(spec, meta, None, offline=offline)
+        exists, error = meta.exists, meta.error
+    score = (model or load_model()).score(report.indicators, dynamic=False)
+    indicators = sorted(score.annotate(report.indicators),
+                        key=lambda i: (-SEVERITY_RANK[i.severity], -(i.weight or 0.0)))
+    return {
+        "name": str(spec) if spec.is_local else spec.name,
+        "ecosystem": spec.ecosystem.value,
+        "exists": exists,
+        "typosquat_of": report.typosquat_of,
+        "similar_to": report.similar_to,
+        "risk": score.risk,
+        "score": round(score.probability, 4),
+        "indicators": as_dicts(indicators),
+        "version": (meta.version if meta is not None and meta.exists else spec.version),
+        "suggestion": report.suggestion,
+        "error": error,
+    }
+
+
+def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False,
+                  workers: int = 8, progress: Callable[[int, int], None] | None = None,
+                  model=None) -> list[dict[str, Any]]:
+    """Check names (strings, specs or {name, ecosystem, version} dicts); records in input order.
+
+    `progress(done, total)` is called as results arrive. Repeated names are looked up once.
+    """
+    from .model.scoring import load_model
+
+    specs = [to_spec(item, ecosystem) for item in names]  # all validated before any look-up
+    model = model or load_model()
+    unique = list(dict.fromkeys(specs))
+    total, done, results = len(unique), 0, {}
+
+    def run(spec):
+        return spec, check_one(spec, offline=offline, model=model)
+
+    if offline or workers <= 1 or total <= 1:
+        mapped = map(run, unique)
+        pool = None
+    else:
+        pool = ThreadPoolExecutor(max_workers=min(workers, total), thread_name_prefix="slop-check")
+        mapped = pool.map(run, unique)
+    try:
+        for spec, record in mapped:
+            results[spec] = record
+            done += 1
+            if progress:
+                progress(done, total)
+    finally:
+        if pool:
+            pool.shutdown(wait=True)
+    return [dict(results[s]) for s in specs]
+
+
+def check(names, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False, workers: int = 8,
+          progress: Callable[[int, int], None] | None = None):
+    """check_records as a pandas DataFrame with the contract columns (one row per input name)."""
+    import pandas as pd
+
+    if isinstance(names, (str, PackageSpec)):
+        names = [names]
+    records = check_records(names, ecosystem, offline=offline, workers=workers, progress=progress)
+    df = pd.DataFrame.from_records(records, columns=COLUMNS)
+    df["exists"] = df["exists"].astype("object")
+    return df
+
+
+# ------------------------------------------------------------------------------- CLI
+def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
+    """Rows of a CSV with a `name` column (optional `ecosystem`, `version`)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "name" not in reader.fieldnames:
+                raise InputError(f"{path}: needs a header with a 'name' column")
+            return [{"name": (r.get("name") or "").strip(), "ecosystem": (r.get("ecosystem") or "").strip() or ecosystem,
+                     "version": (r.get("version") or "").strip() or None} for r in reader]
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value[:3]) or "-"
+    return str(value)
+
+
+def format_table(records: list[dict[str, Any]]) -> str:
+    cols = ["name", "ecosystem", "exists", "risk", "score", "typosquat_of", "suggestion", "indicators"]
+    rows = []
+    for r in records:
+        row = dict(r)
+        row["indicators"] = ",".join(i["id"] for i in r["indicators"]) or "-"
+        rows.append([_cell(row[c]) for c in cols])
+    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    widths[-1] = len(cols[-1])  # the last column is not padded
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def format_csv(records: list[dict[str, Any]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        w.writerow({**r, "similar_to": ";".join(r["similar_to"]),
+                    "indicators": json.dumps(r["indicators"], separators=(",", ":")),
+                    "exists": "" if r["exists"] is None else str(r["exists"]).lower()})
+    return buf.getvalue()
+
+
+def cli_check(args) -> int:
+    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
+    items: list = [to_spec(n, args.ecosystem) for n in args.names]
+    if getattr(args, "from_file", None):
+        items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
+    if not items:
+        raise InputError("no package names given (pass NAME... or --from CSV)")
+    progress = None
+    if args.format == "table" and sys.stderr.isatty() and len(items) > 20:
+        progress = lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr)  # noqa: E731
+    records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress)
+    if progress:
+        print(file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(records, indent=1))
+    elif args.format == "csv":
+        sys.stdout.write(format_csv(records))
+    else:
+        print(format_table(records))
+    if args.fail_on and any(RISK_RANK[r["risk"]] >= RISK_RANK[args.fail_on] for r in records):
+        return 1
+    return 0

@@ -1,0 +1,120 @@
+"""Metadata detectors: what the registry says about a package that exists.
+
+Each is small and explains itself; thresholds are module constants so a notebook can see them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from ..indicators import Indicator
+from ..registry.base import PackageMetadata
+
+NEW_DAYS = 30
+RECENT_DAYS = 90
+MIN_DESCRIPTION = 40
+JUMP_MAJOR = 90  # dependency-confusion uploads use 99.x, 100.x, 9000.x
+DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "temp-mail.org",
+                      "yopmail.com", "trashmail.com", "sharklasers.com", "getnada.com", "dispostable.com",
+                      "maildrop.cc", "tempmail.com", "mintemail.com", "throwawaymail.com"}
+_RISKY_SCRIPT = re.compile(r"curl|wget|https?://|\bnc\b|/dev/tcp|base64|eval|node\s+-e|python\s+-c|powershell|\|\s*(ba)?sh", re.I)
+
+
+def _age_days(meta: PackageMetadata, now: datetime) -> float | None:
+    if not meta.first_upload:
+        return None
+    first = meta.first_upload if meta.first_upload.tzinfo else meta.first_upload.replace(tzinfo=timezone.utc)
+    return (now - first).total_seconds() / 86400
+
+
+def new_package(meta, now):
+    age = _age_days(meta, now)
+    if age is None:
+        return None
+    if age < NEW_DAYS:
+        return Indicator("new_package", "medium", f"first upload {age:.0f} days ago")
+    if age < RECENT_DAYS:
+        return Indicator("new_package", "low", f"first upload {age:.0f} days ago")
+    return None
+
+
+def single_release(meta, now):
+    if meta.release_count == 1:
+        return Indicator("single_release", "low", "only one release")
+    return None
+
+
+def empty_description(meta, now):
+    if meta.description_length < MIN_DESCRIPTION:
+        return Indicator("empty_description", "low",
+                         f"description is {meta.description_length} characters long")
+    return None
+
+
+def no_repository(meta, now):
+    if not meta.repository:
+        return Indicator("no_repository", "low", "no link to a source repository")
+    return None
+
+
+def maintainer_anomaly(meta, now):
+    people = meta.authors + meta.maintainers
+    emails = [p.get("email", "") for p in people if p.get("email")]
+    domains = {e.rsplit("@", 1)[-1].strip(" >").lower() for e in emails if "@" in e}
+    if domains & DISPOSABLE_DOMAINS:
+        return Indicator("maintainer_anomaly", "medium",
+                         f"disposable e-mail domain: {', '.join(sorted(domains & DISPOSABLE_DOMAINS))}")
+    if not any(p.get("name") or p.get("email") for p in people):
+        return Indicator("maintainer_anomaly", "low", "no author or maintainer named")
+    return None
+
+
+def _major(version: str) -> int | None:
+    m = re.match(r"^v?(\d+)", version or "")
+    return int(m.group(1)) if m else None
+
+
+def version_jump(meta, now):
+    """A first or latest version at 90+ with little history is the dependency-confusion shape."""
+    majors = [m for m in (_major(v) for v in meta.versions) if m is not None]
+    latest = _major(meta.version or "")
+    if latest is None or latest < JUMP_MAJOR:
+        return None
+    below = [m for m in majors if m < JUMP_MAJOR]
+    if meta.release_count <= 3 or (below and latest > 10 * max(below) + 10):
+        return Indicator("version_jump", "high" if meta.release_count <= 3 else "medium",
+                         f"version {meta.version} with {meta.release_count} release(s)"
+                         + (f"; previous majors up to {max(below)}" if below else ""))
+    return None
+
+
+def install_scripts(meta, now):
+    """npm lifecycle scripts run at install time, with the user's rights."""
+    if not meta.install_scripts:
+        return None
+    risky = any(_RISKY_SCRIPT.search(v) for v in meta.install_scripts.values())
+    shown = "; ".join(f"{k}: {v[:120]}" for k, v in meta.install_scripts.items())
+    return Indicator("install_scripts", "high" if risky else "medium", f"runs at install: {shown}",
+                     extra={"scripts": meta.install_scripts})
+
+
+def url_dependency(meta, now):
+    if not meta.url_dependencies:
+        return None
+    insecure = [d for d in meta.url_dependencies if re.search(r"(^|[@ +])(http|git)://", d)]
+    return Indicator("url_dependency", "high" if insecure else "medium",
+                     f"dependencies from outside the registry: {', '.join(meta.url_dependencies[:5])}"
+                     + (" (not HTTPS)" if insecure else ""))
+
+
+DETECTORS = (new_package, single_release, empty_description, no_repository, maintainer_anomaly,
+             version_jump, install_scripts, url_dependency)
+
+
+def analyze_metadata(meta: PackageMetadata, now: datetime | None = None) -> list[Indicator]:
+    """Run every metadata detector on a package that exists; [] otherwise."""
+    if meta is None or meta.exists is not True or meta.error:
+        return []
+    now = now or datetime.now(timezone.utc)
+    return [ind for det in DETECTORS if (ind := det(meta, now)) is not None]

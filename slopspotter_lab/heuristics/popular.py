@@ -1,0 +1,162 @@
+"""Ranked popular-package lists: the reference the typosquat detector compares names against.
+
+Read from $SLOPSPOTTER_DATA_DIR when set (files named as in ../shared/data), else from the user
+cache (<cache>/data), which `slopspotter-lab data update` fills from upstream:
+- web: hugovk's top-pypi-packages (PyPI only);
+- registry: the `guarddog` wheel from PyPI, downloaded (never installed) and read as a zip,
+  for both lists - the fallback where only package registries can be reached.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+import zipfile
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from .. import config
+from ..ecosystems import Ecosystem, normalize_name
+from ..errors import InputError, RegistryError
+
+log = logging.getLogger(__name__)
+
+FILES = {Ecosystem.PYPI: "top-pypi-packages.min.json", Ecosystem.NPM: "top-npm-packages.json"}
+HUGOVK_URL = "https://hugovk.github.io/top-pypi-packages/top-pypi-packages.min.json"
+GUARDDOG_RESOURCES = "guarddog/analyzer/metadata/resources/"
+GUARDDOG_FILES = {Ecosystem.PYPI: "top_pypi_packages.json", Ecosystem.NPM: "top_npm_packages.json"}
+
+
+def list_path(ecosystem: Ecosystem) -> Path | None:
+    """The file load_popular reads: data dir first, then the user cache's refreshed copy."""
+    for base in (config.data_dir(), config.cache_dir() / "data"):
+        path = base / FILES[ecosystem]
+        if path.is_file():
+            return path
+    return None
+
+
+def parse_list(doc) -> list[str]:
+    """Accept the known shapes: hugovk {"rows": [{project}]}, {"packages": [...]}, a plain list."""
+    if isinstance(doc, dict):
+        doc = doc.get("rows") or doc.get("packages") or []
+    names = []
+    for item in doc:
+        name = item.get("project") or item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name:
+            names.append(name)
+    return names
+
+
+@lru_cache(maxsize=None)
+def _load(ecosystem: Ecosystem, path: str | None, mtime: float) -> tuple[str, ...]:
+    if path is None:
+        log.warning("no popular %s list found; run `slopspotter-lab data update`", ecosystem.value)
+        return ()
+    with open(path, encoding="utf-8") as fh:
+        return tuple(parse_list(json.load(fh)))
+
+
+def load_popular(ecosystem) -> list[str]:
+    """Popular names, most popular first (as spelled upstream). Empty when no list is available."""
+    eco = Ecosystem.parse(ecosystem)
+    path = list_path(eco)
+    return list(_load(eco, str(path) if path else None, path.stat().st_mtime if path else 0.0))
+
+
+@lru_cache(maxsize=None)
+def _rank_index(ecosystem: Ecosystem, names: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, n in enumerate(names):
+        out.setdefault(normalize_name(n, ecosystem), i + 1)
+    return out
+
+
+def popular_rank(name: str, ecosystem) -> int | None:
+    """1-based rank of a (normalised) name in the popular list, or None."""
+    eco = Ecosystem.parse(ecosystem)
+    path = list_path(eco)
+    names = _load(eco, str(path) if path else None, path.stat().st_mtime if path else 0.0)
+    return _rank_index(eco, names).get(normalize_name(name, eco))
+
+
+# ----------------------------------------------------------------- refresh
+def _write(ecosystem: Ecosystem, doc: dict) -> Path:
+    target = config.cache_dir() / "data" / FILES[ecosystem]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(target)
+    return target
+
+
+def fetch_from_web() -> dict[Ecosystem, dict]:
+    from ..registry.http import get_json
+
+    status, doc = get_json(HUGOVK_URL)
+    if status != 200 or not parse_list(doc):
+        raise RegistryError(f"{HUGOVK_URL} gave no list")
+    return {Ecosystem.PYPI: doc}
+
+
+def fetch_from_registry() -> dict[Ecosystem, dict]:
+    """Both lists out of the latest guarddog wheel (read as a zip; nothing is installed or run)."""
+    from ..ecosystems import parse_spec
+    from ..registry import download_artifact, fetch_metadata
+    import tempfile
+
+    meta = fetch_metadata(parse_spec("guarddog"))
+    if meta.exists is not True:
+        raise RegistryError(f"could not get guarddog's metadata from PyPI: {meta.error or 'not found'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = download_artifact(meta, Path(tmp), kind="wheel")
+        with zipfile.ZipFile(wheel) as zf:
+            out = {}
+            for eco, fname in GUARDDOG_FILES.items():
+                with zf.open(GUARDDOG_RESOURCES + fname) as fh:
+                    names = parse_list(json.load(io.TextIOWrapper(fh, encoding="utf-8")))
+                out[eco] = {"packages": names, "source": f"guarddog {meta.version} wheel ({fname})",
+                            "downloaded_timestamp": int(datetime.now(timezone.utc).timestamp())}
+    return out
+
+
+def update(source: str = "auto") -> dict[Ecosystem, Path]:
+    """Refresh the lists into the user cache; auto = web for PyPI, the registry for the rest."""
+    got: dict[Ecosystem, dict] = {}
+    if source in ("auto", "web"):
+        try:
+            got.update(fetch_from_web())
+        except RegistryError as exc:
+            if source == "web":
+                raise
+            log.warning("web source failed (%s); using the registry fallback", exc)
+    if source in ("auto", "registry") and len(got) < len(FILES):
+        got = {**fetch_from_registry(), **got}
+    return {eco: _write(eco, doc) for eco, doc in got.items()}
+
+
+def cli_data(args) -> int:
+    """`slopspotter-lab data update|info`."""
+    action = getattr(args, "data_command", None)
+    if action == "update":
+        for eco, path in update(args.source).items():
+            print(f"{eco.value}: {len(parse_list(json.loads(path.read_text())))} names -> {path}")
+        _load.cache_clear()
+        return 0
+    if action in (None, "info"):
+        for eco in FILES:
+            path = list_path(eco)
+            if path is None:
+                print(f"{eco.value}: no list (run `slopspotter-lab data update`)")
+                continue
+            age = datetime.now(timezone.utc).timestamp() - path.stat().st_mtime
+            print(f"{eco.value}: {len(load_popular(eco))} names from {path} (file age {age / 86400:.1f} days)")
+        return 0
+    raise InputError(f"unknown data action {action!r}: use update or info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cli_data(type("A", (), {"data_command": "info"})()))

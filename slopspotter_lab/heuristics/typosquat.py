@@ -1,0 +1,364 @@
+"""Typosquatting: is this name a deliberate near-miss of a popular package?
+
+One set of named operators serves both directions: `generate_variants(popular)` produces the
+squats an attacker would register (the batch candidate generator uses it) and
+`find_typosquat(name)` explains a name as one operator applied to a popular name.
+
+Why not "Levenshtein distance 1 to any popular name": legitimate neighbours differ in ways a
+typo does not - a version digit (boto/boto3, nvidia-*-cu12/-cu13) or an unrelated letter
+(dash/dask). Here an edit only counts when it is a plausible slip or disguise: a dropped,
+doubled or swapped letter, a keyboard-neighbour or look-alike replacement, a changed
+separator, reordered words, a py/python affix, a wrong npm scope. Edits that only touch
+digits are version siblings, and names already on the popular list are never squats.
+Names are compared after PEP 503 normalisation (PyPI) or lower-casing (npm).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
+
+from ..ecosystems import Ecosystem, normalize_name, validate_name
+from ..errors import InputError
+from .popular import load_popular
+
+REFERENCE_SIZE = {Ecosystem.PYPI: 3000, Ecosystem.NPM: 3000}  # popular names squats aim at
+MIN_EDIT_LEN = 5
+LONG_NAME = 6  # from this length any added letter is a plausible slip, not only a neighbour key  # shorter popular names have too many legitimate one-letter neighbours
+
+_ROWS = ["1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
+KEYBOARD: dict[str, set[str]] = {}
+for _r, _row in enumerate(_ROWS):
+    for _c, _ch in enumerate(_row):
+        near = KEYBOARD.setdefault(_ch, set())
+        for dr, dc in ((0, -1), (0, 1), (-1, 0), (-1, 1), (1, -1), (1, 0)):
+            rr, cc = _r + dr, _c + dc
+            if 0 <= rr < len(_ROWS) and 0 <= cc < len(_ROWS[rr]):
+                near.add(_ROWS[rr][cc])
+HOMOGLYPHS = [("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("rn", "m"), ("vv", "w"), ("cl", "d"),
+              ("s", "5"), ("e", "3"), ("a", "4"), ("g", "9"), ("b", "6")]
+_HOMO_CHARS = {frozenset(p) for p in HOMOGLYPHS if len(p[0]) == len(p[1]) == 1}
+SEPARATORS = "-_."
+PY_AFFIXES = {
+    Ecosystem.PYPI: (["python-", "py-", "python3-", "py3-", "python", "py"], ["-python", "-py", "-python3", "py"]),
+    Ecosystem.NPM: (["node-", "js-", "node"], ["-js", ".js", "js", "-node", "-npm"]),
+}
+STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",
+              "replacement-homoglyph", "homoglyph", "insertion-keyboard"}
+
+
+def _collapse(name: str) -> str:
+    return re.sub(r"[-_.]+", "", name)
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_.]+", name) if t]
+
+
+def _skeleton(name: str) -> str:
+    """Look-alikes mapped to one form, so 'reqvests' style disguises meet their target."""
+    s = _collapse(name)
+    for a, b in (("rn", "m"), ("vv", "w"), ("cl", "d")):
+        s = s.replace(a, b)
+    return s.translate(_SKELETON_TABLE)
+
+
+_SKELETON_TABLE = {ord("1"): "l", ord("i"): "l", ord("0"): "o"}
+
+
+def _split_scope(name: str) -> tuple[str | None, str]:
+    if name.startswith("@") and "/" in name:
+        scope, _, rest = name[1:].partition("/")
+        return scope, rest
+    return None, name
+
+
+# --------------------------------------------------------------------------- generation
+def _edits(core: str) -> Iterator[tuple[str, str]]:
+    """Character-level slips of one name part."""
+    n = len(core)
+    for i in range(n):
+        if core[i] not in SEPARATORS:
+            yield core[:i] + core[i + 1:], "omission"
+            yield core[:i + 1] + core[i] + core[i + 1:], "repetition"
+        for near in sorted(KEYBOARD.get(core[i], ())):
+            if near.isalpha() == core[i].isalpha():
+                yield core[:i] + near + core[i + 1:], "replacement-keyboard"
+        if i + 1 < n and core[i] != core[i + 1]:
+            yield core[:i] + core[i + 1] + core[i] + core[i + 2:], "transposition"
+    for a, b in HOMOGLYPHS:
+        for src, dst in ((a, b), (b, a)):
+            start = core.find(src)
+            while start != -1:
+                yield core[:start] + dst + core[start + len(src):], "replacement-homoglyph"
+                start = core.find(src, start + 1)
+
+
+def _structural(core: str, eco: Ecosystem) -> Iterator[tuple[str, str]]:
+    toks = _tokens(core)
+    if len(toks) > 1:
+        for sep in ("", "-", "_", ".") if eco is Ecosystem.NPM else ("",):
+            yield sep.join(toks), "separator"
+        yield "-".join(reversed(toks)), "word-order"
+    elif len(core) >= 6:  # split a compound word: 'dateutil' -> 'date-util'
+        for i in range(3, len(core) - 2):
+            yield f"{core[:i]}-{core[i:]}", "separator"
+    prefixes, suffixes = PY_AFFIXES[eco]
+    stripped = False
+    for p in prefixes:
+        if core.startswith(p) and len(core) - len(p) >= 4:
+            yield core[len(p):], "py-affix"
+            stripped = True
+    for s in suffixes:
+        if core.endswith(s) and len(core) - len(s) >= 4:
+            yield core[: -len(s)], "py-affix"
+            stripped = True
+    if not stripped:
+        for p in prefixes:
+            yield p + core, "py-affix"
+        for s in suffixes:
+            yield core + s, "py-affix"
+
+
+def generate_variants(name: str, ecosystem) -> Iterator[tuple[str, str]]:
+    """Names an attacker could register to catch typos of `name`, each with its operator.
+
+    Every variant is a valid name for the ecosystem and differs from `name` after
+    normalisation; the same operators drive `find_typosquat`.
+    """
+    eco = Ecosystem.parse(ecosystem)
+    norm = normalize_name(name, eco)
+    scope, core = _split_scope(norm)
+    seen = {norm}
+
+    def emit(variant: str, op: str):
+        full = f"@{scope}/{variant}" if scope else variant
+        key = normalize_name(full, eco) if full else ""
+        if not variant or key in seen:
+            return None
+        try:
+            validate_name(full, eco)
+        except InputError:
+            return None
+        seen.add(key)
+        return full, op
+
+    for variant, op in (*_edits(core), *_structural(core, eco)):
+        if (out := emit(variant, op)):
+            yield out
+    if eco is Ecosystem.NPM:
+        for variant in _scope_variants(norm):
+            if variant not in seen:
+                seen.add(variant)
+                try:
+                    validate_name(variant, eco)
+                    yield variant, "scope-confusion"
+                except InputError:
+                    pass
+
+
+def _scope_variants(norm: str) -> list[str]:
+    scope, core = _split_scope(norm)
+    if scope:
+        return [f"{scope}-{core}", f"{scope}{core}", f"{scope}.{core}"]
+    return [f"@{core}/{core}", f"@{core}js/{core}", f"@types-{core}/{core}"]
+
+
+# --------------------------------------------------------------------------- detection
+def _digit_only(a: str, b: str) -> bool:
+    """True when a and b differ only in digits (boto/boto3, cu12/cu13, v2/v3)."""
+    return re.sub(r"\d+", "#", a) == re.sub(r"\d+", "#", b) or (
+        re.sub(r"\d", "", a) == re.sub(r"\d", "", b))
+
+
+def _plural_pair(a: str, b: str) -> bool:
+    """future/futures, cookie/cookies: singular and plural are usually both legitimate."""
+    return a + "s" == b or b + "s" == a
+
+
+def classify_edit(name: str, target: str) -> str | None:
+    """The slip that turns `target` into `name` (one edit), or None if it is not a plausible typo."""
+    if name == target or _digit_only(name, target) or _plural_pair(name, target):
+        return None
+    a, b = name, target
+    if len(a) == len(b) - 1:  # omission: a char of target dropped
+        for i in range(len(b)):
+            if b[:i] + b[i + 1:] == a:
+                return "separator" if b[i] in SEPARATORS else "omission"
+    elif len(a) == len(b) + 1:  # a char added
+        for i in range(len(a)):
+            if a[:i] + a[i + 1:] == b:
+                c = a[i]
+                if c in SEPARATORS:
+                    return "separator"
+                if (i > 0 and a[i - 1] == c) or (i + 1 < len(a) and a[i + 1] == c):
+                    return "repetition"
+                neighbours = {a[i - 1] if i > 0 else "", a[i + 1] if i + 1 < len(a) else ""}
+                if KEYBOARD.get(c, set()) & neighbours:
+                    return "insertion-keyboard"
+                return "insertion" if c.isalpha() and len(b) >= LONG_NAME else None
+    elif len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+            return "transposition"
+        if len(diff) == 1:
+            x, y = a[diff[0]], b[diff[0]]
+            if frozenset((x, y)) in _HOMO_CHARS:
+                return "replacement-homoglyph"
+            if x in SEPARATORS and y in SEPARATORS:
+                return "separator"
+            if y in KEYBOARD.get(x, ()) and x.isalpha() and y.isalpha():
+                return "replacement-keyboard"
+    return None
+
+
+def _edit_op(q: str, cand: str) -> str | None:
+    """classify_edit on the name parts when both share a scope, else on the whole names."""
+    (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
+    return classify_edit(qc, cc) if qs == cs else classify_edit(q, cand)
+
+
+class _Reference:
+    """Lookup structures over the reference names, built once per list."""
+
+    def __init__(self, names: Sequence[str], eco: Ecosystem):
+        self.eco = eco
+        self.names = [normalize_name(n, eco) for n in names]
+        self.rank = {}
+        for i, n in enumerate(self.names):
+            self.rank.setdefault(n, i + 1)
+        self.by_collapse: dict[str, str] = {}
+        self.by_tokens: dict[tuple, str] = {}
+        self.by_skeleton: dict[str, str] = {}
+        self.by_core: dict[str, str] = {}
+        self.scoped: dict[str, str] = {}
+        self.scopes = {_split_scope(n)[0] for n in self.names} - {None}
+        for n in self.names:
+            scope, core = _split_scope(n)
+            self.by_collapse.setdefault(_collapse(n), n)
+            if len(_tokens(core)) > 1:
+                self.by_tokens.setdefault((scope, tuple(sorted(_tokens(core)))), n)
+            if len(core) >= MIN_EDIT_LEN:
+                self.by_skeleton.setdefault(_skeleton(n), n)
+            for variant, op in _structural(core, eco):
+                if op == "py-affix" and len(variant) >= 4 and not scope:
+                    self.by_core.setdefault(variant, n)
+            if scope:
+                for v in _scope_variants(n):
+                    self.scoped.setdefault(v, n)
+            elif len(core) >= MIN_EDIT_LEN:
+                self.scoped.setdefault(core, n)
+        self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
+
+
+@lru_cache(maxsize=8)
+def _reference(eco: Ecosystem, names: tuple[str, ...]) -> _Reference:
+    return _Reference(names, eco)
+
+
+def reference_names(ecosystem, size: int | None = None) -> tuple[str, ...]:
+    eco = Ecosystem.parse(ecosystem)
+    return tuple(load_popular(eco)[: size or REFERENCE_SIZE[eco]])
+
+
+def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
+    scope, core = _split_scope(q)
+    hit = ref.by_collapse.get(_collapse(q))
+    if hit and hit != q:
+        return hit, "separator"
+    toks = _tokens(core)
+    if len(toks) > 1:
+        hit = ref.by_tokens.get((scope, tuple(sorted(toks))))
+        if hit and hit != q:
+            return hit, "word-order"
+    if scope and scope in ref.scopes:
+        return None  # a scope is owned on npm: only its owner can publish under a known scope
+    if not scope and ref.eco is Ecosystem.PYPI:
+        hit = ref.by_core.get(q)
+        if hit and hit != q:
+            return hit, "py-affix"
+        for variant, op in _structural(core, ref.eco):
+            if op != "py-affix":
+                continue
+            hit = variant if variant in ref.rank else (
+                ref.by_core.get(variant) if ref.eco is Ecosystem.PYPI else None)
+            if hit and hit != q:
+                return hit, "py-affix"
+    if ref.eco is Ecosystem.NPM:
+        if scope:
+            return _scope_typo(scope, core, ref)
+        hit = ref.scoped.get(q)
+        if hit and hit != q:
+            return hit, "scope-confusion"
+    if len(core) >= MIN_EDIT_LEN:
+        hit = ref.by_skeleton.get(_skeleton(q))
+        if hit and hit != q and not _digit_only(q, hit):
+            return hit, "homoglyph"
+    return None
+
+
+def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | None:
+    """An unknown scope that imitates an owner: a near-miss of a known scope, or '@x/x'."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    near = process.extractOne(scope, ref.scopes, scorer=OSA.distance, score_cutoff=1 if len(scope) < 8 else 2)
+    if near and len(scope) >= 5:
+        target = f"@{near[0]}/{core}"
+        best = target if target in ref.rank else next(
+            (n for n in ref.names if n.startswith(f"@{near[0]}/")), None)
+        if best:
+            return best, "scope-confusion"
+    if scope == core and core in ref.rank:
+        return core, "scope-confusion"
+    return None
+
+
+def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = None,
+                   known: Iterable[str] | None = None) -> tuple[str | None, list[str], str]:
+    """(popular name it imitates or None, similar popular names, evidence).
+
+    `reference`: the popular names squats aim at (default: the top REFERENCE_SIZE of the
+    ecosystem's list). `known`: names that are established themselves and so never squats
+    (default: the whole popular list); pass an empty set to judge by the name alone.
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    eco = Ecosystem.parse(ecosystem)
+    q = normalize_name(name, eco)
+    ref = _reference(eco, tuple(reference) if reference is not None else reference_names(eco))
+    if q in ref.rank:
+        return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
+    near = process.extract(q, ref.edit_targets, scorer=OSA.distance, score_cutoff=2, limit=8)
+    near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
+    similar = [n for n, _, _ in near]
+    is_known = (q in set(known)) if known is not None else _is_known(q, eco)
+    if is_known:
+        return None, similar, f"{name} is on the popular {eco.value} list itself"
+    match = _structural_match(q, ref)
+    if match is None:
+        for cand, dist, _ in near:
+            if dist == 1 and len(q) >= MIN_EDIT_LEN and (op := _edit_op(q, cand)):
+                match = (cand, op)
+                break
+    if match is None:
+        return None, similar, ""
+    target, op = match
+    if target not in similar:
+        similar.insert(0, target)
+    return target, similar, (f"{name!r} looks like {target!r} (popular rank {ref.rank[target]}): "
+                             f"{op.replace('-', ' ')}")
+
+
+def _is_known(q: str, eco: Ecosystem) -> bool:
+    from .popular import popular_rank
+
+    return popular_rank(q, eco) is not None
+
+
+def severity_of(evidence: str) -> str:
+    """Character-level disguises are deliberate more often than affixes or reordered words."""
+    op = evidence.rsplit(": ", 1)[-1].replace(" ", "-")
+    return "high" if op in STRONG_OPS else "medium"
