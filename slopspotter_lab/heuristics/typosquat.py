@@ -144,9 +144,16 @@ def generate_variants(name: str, ecosystem) -> Iterator[tuple[str, str]]:
         seen.add(key)
         return full, op
 
-    for variant, op in (*_edits(core), *_structural(core, eco)):
-        if (out := emit(variant, op)):
-            yield out
+    if scope:  # only the owner publishes inside a scope: squats imitate the scope itself
+        for variant, _ in _edits(scope):
+            full = f"@{variant}/{core}"
+            if full not in seen and len(variant) >= 5:
+                seen.add(full)
+                yield full, "scope-confusion"
+    else:
+        for variant, op in (*_edits(core), *_structural(core, eco)):
+            if (out := emit(variant, op)):
+                yield out
     if eco is Ecosystem.NPM:
         for variant in _scope_variants(norm):
             if variant not in seen:
@@ -174,7 +181,8 @@ def _digit_only(a: str, b: str) -> bool:
 
 def _plural_pair(a: str, b: str) -> bool:
     """future/futures, cookie/cookies: singular and plural are usually both legitimate."""
-    return a + "s" == b or b + "s" == a
+    short, long_ = sorted((a, b), key=len)
+    return long_ == short + "s" and not long_.endswith("ss")
 
 
 def classify_edit(name: str, target: str) -> str | None:
@@ -274,8 +282,8 @@ def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
             return hit, "word-order"
     if scope and scope in ref.scopes:
         return None  # a scope is owned on npm: only its owner can publish under a known scope
-    if not scope and ref.eco is Ecosystem.PYPI:
-        hit = ref.by_core.get(q)
+    if not scope:
+        hit = ref.by_core.get(q) if ref.eco is Ecosystem.PYPI else None
         if hit and hit != q:
             return hit, "py-affix"
         for variant, op in _structural(core, ref.eco):
