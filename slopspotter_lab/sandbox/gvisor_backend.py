@@ -1,0 +1,89 @@
+"""gVisor backend: the Docker backend with the `runsc` runtime - same images, same harness, same
+limits and labels, but the package talks to gVisor's user-space kernel instead of the host's.
+
+Two tracing modes (see docs/security.md for the measured trade-off):
+- `strace` (default): the harness's strace runs inside the sandbox, exactly as under Docker.
+  The package can see it (TracerPid in /proc/self/status) and, being ptraced, notice it.
+- `gvisor`: the `runsc-trace` runtime has gVisor's own syscall log (--strace) written by the
+  sandbox kernel to the host, where no process in the sandbox can see or kill it. After the
+  run the log is converted into the same trace.log the strace parser reads, and deleted.
+
+The mode is the constructor's `trace_mode`, else $SLOPSPOTTER_TRACE_MODE, else strace.
+Runtimes are registered by scripts/setup.d/70-gvisor.sh.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from .base import SandboxJob, SandboxRun
+from .docker_backend import DockerBackend
+
+log = logging.getLogger(__name__)
+
+RUNSC_LOGDIR = Path(os.environ.get("SLOPSPOTTER_RUNSC_LOGDIR", "/var/log/slopspotter-runsc"))
+RUNTIMES = {"strace": "runsc", "gvisor": "runsc-trace"}
+TRACE_CAP = 256 * 1024 * 1024  # bytes of gVisor log read back; beyond it the trace is truncated
+
+
+class GVisorBackend(DockerBackend):
+    name = "gvisor"
+    runtime = "runsc"
+
+    def __init__(self, client=None, trace_mode: str | None = None):
+        super().__init__(client)
+        trace_mode = trace_mode or os.environ.get("SLOPSPOTTER_TRACE_MODE") or "strace"
+        if trace_mode not in RUNTIMES:
+            raise ValueError(f"trace_mode must be one of {', '.join(RUNTIMES)}, not {trace_mode!r}")
+        self.trace_mode = trace_mode
+        self.runtime = RUNTIMES[trace_mode]
+        self._last_container_id: str | None = None
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        ok, why = super().available()
+        if not ok and "not registered" in why:
+            why += " (install and register gVisor with: bash scripts/setup.d/70-gvisor.sh)"
+        return ok, why
+
+    def container_kwargs(self, job: SandboxJob) -> dict:
+        kwargs = super().container_kwargs(job)
+        if self.trace_mode == "gvisor":
+            kwargs["environment"] = {**kwargs["environment"], "SLOPSPOTTER_TRACER": "none"}
+        return kwargs
+
+    def run(self, job: SandboxJob) -> SandboxRun:
+        self._last_container_id = None
+        run = super().run(job)
+        run.details["trace_mode"] = self.trace_mode
+        if self.trace_mode == "gvisor":
+            self._collect_gvisor_log(job, run)
+        return run
+
+    def _collect_gvisor_log(self, job: SandboxJob, run: SandboxRun) -> None:
+        """Find this container's boot log, convert it into /out/trace.log, delete it."""
+        from ..trace.gvisor_log import convert_file, find_boot_logs
+
+        logs = find_boot_logs(RUNSC_LOGDIR, self._last_container_id or "")
+        if not logs:
+            run.details["trace_truncated"] = "gVisor wrote no syscall log for this container"
+            return
+        try:
+            stats = convert_file(logs[0], Path(run.outdir) / "trace.log", cap=TRACE_CAP)
+            run.details["gvisor_log"] = stats
+            if stats.get("truncated"):
+                run.details["trace_truncated"] = f"gVisor syscall log over {TRACE_CAP >> 20} MiB"
+        finally:
+            for path in logs:
+                path.unlink(missing_ok=True)
+
+    def _remove(self, container) -> None:
+        self._last_container_id = container.id  # the runsc boot log is named by it
+        super()._remove(container)
+
+
+def runsc_path() -> str | None:
+    return shutil.which("runsc")
