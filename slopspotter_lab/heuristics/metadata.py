@@ -75,11 +75,17 @@ def _major(version: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _calver(major: int) -> bool:
+    """2024.1 / 20240105 / 24.01: dates, not jumps."""
+    text = str(major)
+    return 1990 <= major <= 2100 or (len(text) == 8 and 1990 <= int(text[:4]) <= 2100)
+
+
 def version_jump(meta, now):
     """A first or latest version at 90+ with little history is the dependency-confusion shape."""
     majors = [m for m in (_major(v) for v in meta.versions) if m is not None]
     latest = _major(meta.version or "")
-    if latest is None or latest < JUMP_MAJOR:
+    if latest is None or latest < JUMP_MAJOR or _calver(latest):
         return None
     below = [m for m in majors if m < JUMP_MAJOR]
     if meta.release_count <= 3 or (below and latest > 10 * max(below) + 10):
