@@ -14,7 +14,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-pkgs=python3,python3-venv,python3-pip,strace,nodejs,procps,ca-certificates,iptables,iproute2,git,less,nano
+pkgs=python3,python3-venv,python3-pip,strace,nodejs,procps,ca-certificates,iptables,iproute2,git,less,nano,curl,wget,netcat-openbsd,openssh-client
 echo "[1/4] debootstrap $suite from $mirror"
 debootstrap --variant=minbase --include="$pkgs" "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
   || { tail -30 "$work/debootstrap.log"; exit 1; }

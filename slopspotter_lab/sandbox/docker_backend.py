@@ -136,7 +136,9 @@ class DockerBackend(Backend):
 
     def container_kwargs(self, job: SandboxJob) -> dict:
         lim = job.limits
-        tmpfs = {path: f"size={size.format(disk=lim.disk_mb, out=max(1, lim.output_bytes >> 20))},mode=1777"
+        # exec on /home and /tmp: a developer machine allows it (builds and CLIs need it); nosuid always
+        tmpfs = {path: f"size={size.format(disk=lim.disk_mb, out=max(1, lim.output_bytes >> 20))},mode=1777,"
+                       f"{'exec' if path in ('/home', '/tmp') else 'noexec'},nosuid,nodev"
                  for path, size in self.tmpfs_sizes.items()}
         tmpfs["/home"] = tmpfs["/home"].replace("mode=1777", "mode=755")
         tmpfs["/out"] = tmpfs["/out"].replace("mode=1777", "mode=700")

@@ -150,6 +150,14 @@ def build_frames(outdir: Path) -> TraceFrames:
         t0 = float(ev["ts"].min())
     ev["ts"] = ev["ts"] - t0
     parent, threads = _tree(ev)
+    if threads:  # report a thread's events under its process (thread group) id
+        tgid = {}
+        for tid in threads:
+            cur = tid
+            while cur in threads and cur in parent:
+                cur = parent[cur]
+            tgid[tid] = cur
+        ev["pid"] = ev["pid"].map(lambda p: tgid.get(p, p))
     roots = _phase_table(phases, t0)
     owner = _assign_phase(ev["pid"].unique(), parent, roots)
     phase_name = ev["pid"].map(lambda p: (owner.get(p) or (None, 0))[0])

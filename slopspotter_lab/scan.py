@@ -1,0 +1,289 @@
+"""Deep scan: `scan(name_or_path, ...) -> ScanResult` and the `scan` command.
+
+Backend-agnostic: build the job directory (harness + prefetched artifacts + job.json), hand a
+SandboxJob to whichever backend resolve_backend() picked, parse SandboxRun.outdir into the
+DESIGN 4.2 frames, derive dynamic indicators, add the heuristics, and score everything with
+the model file. With backend="auto" and no sandbox available, the result is heuristic-only
+(backend "none", `error` says why).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import logging
+import math
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+
+from .ecosystems import Ecosystem, PackageSpec, parse_spec
+from .indicators import Indicator, as_dicts
+from .trace.frames import DNS_COLUMNS, ENDPOINT_COLUMNS, FILE_COLUMNS, PROCESS_COLUMNS, SYSCALL_COLUMNS
+
+log = logging.getLogger(__name__)
+FRAMES = {"processes": PROCESS_COLUMNS, "endpoints": ENDPOINT_COLUMNS, "dns": DNS_COLUMNS,
+          "files": FILE_COLUMNS, "syscalls": SYSCALL_COLUMNS}
+
+
+def _plain(value):
+    """JSON-safe scalar: NaN/NA -> None, numpy -> python, lists kept."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return _plain(value.tolist())
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def frame_records(df: pd.DataFrame) -> list[dict]:
+    cols = list(df.columns)
+    return [{c: _plain(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=FRAMES[name])
+
+
+@dataclass
+class ScanResult:
+    """What one scan found: the frames, the phases, the indicators and the verdict."""
+
+    package: dict[str, Any]
+    backend: str
+    verdict: dict[str, Any]
+    indicators: list[Indicator] = field(default_factory=list)
+    phases: list[dict] = field(default_factory=list)
+    processes: pd.DataFrame = field(default_factory=lambda: _empty("processes"))
+    endpoints: pd.DataFrame = field(default_factory=lambda: _empty("endpoints"))
+    dns: pd.DataFrame = field(default_factory=lambda: _empty("dns"))
+    files: pd.DataFrame = field(default_factory=lambda: _empty("files"))
+    syscalls: pd.DataFrame = field(default_factory=lambda: _empty("syscalls"))
+    syscall_count: int = 0
+    error: str | None = None
+    duration_s: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_malicious(self) -> bool:
+        return bool(self.verdict.get("is_malicious"))
+
+    @property
+    def dynamic_indicators(self) -> list[Indicator]:
+        return [i for i in self.indicators if i.source == "dynamic"]
+
+    def to_dict(self, include_syscalls: bool = False) -> dict[str, Any]:
+        """The contract JSON (DESIGN 4.1 scan); syscalls rows only on request (they are many)."""
+        out = {
+            "package": dict(self.package), "backend": self.backend, "verdict": dict(self.verdict),
+            "indicators": as_dicts(self.indicators),
+            "phases": [{k: _plain(p.get(k)) for k in ("name", "status", "exit_code", "duration_s")} for p in self.phases],
+            "processes": frame_records(self.processes), "endpoints": frame_records(self.endpoints),
+            "dns": frame_records(self.dns), "files": frame_records(self.files),
+            "syscall_count": int(self.syscall_count), "error": self.error,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+            "details": self.details,
+        }
+        if include_syscalls:
+            out["syscalls"] = frame_records(self.syscalls)
+        return out
+
+    def to_json(self, indent: int | None = None, include_syscalls: bool = False) -> str:
+        return json.dumps(self.to_dict(include_syscalls), indent=indent, default=str)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ScanResult":
+        """Rebuild a result from to_dict() output (replaying recorded scans in notebooks)."""
+        frames = {}
+        for name, cols in FRAMES.items():
+            rows = d.get(name) or []
+            frames[name] = pd.DataFrame(rows, columns=list(dict.fromkeys([*cols, *(rows[0].keys() if rows else [])])))
+        return cls(package=dict(d.get("package") or {}), backend=d.get("backend", "none"),
+                   verdict=dict(d.get("verdict") or {}),
+                   indicators=[Indicator.from_dict(i) for i in d.get("indicators") or []],
+                   phases=list(d.get("phases") or []), syscall_count=int(d.get("syscall_count") or 0),
+                   error=d.get("error"), duration_s=d.get("duration_s"), details=dict(d.get("details") or {}),
+                   **frames)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ScanResult":
+        return cls.from_dict(json.loads(text))
+
+    def summary(self) -> str:
+        v = self.verdict
+        lines = [f"{self.package.get('name')} ({self.package.get('ecosystem')}) on {self.backend}: "
+                 f"risk {v.get('risk')} p={v.get('probability')} malicious={v.get('is_malicious')}"]
+        if self.error:
+            lines.append(f"  note: {self.error}")
+        for p in self.phases:
+            lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s")
+        for i in self.indicators:
+            lines.append(f"  [{i.severity:>8}] {i.id:<24} {i.phase or '':<8} {i.evidence[:100]}")
+        lines.append(f"  processes={len(self.processes)} endpoints={len(self.endpoints)} dns={len(self.dns)} "
+                     f"files={len(self.files)} syscalls={self.syscall_count}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ScanResult {self.package.get('name')!r} backend={self.backend} verdict={self.verdict}>"
+
+    def _repr_html_(self) -> str:
+        v = self.verdict
+        color = {"high": "#c0392b", "medium": "#d68910", "low": "#1e8449"}.get(v.get("risk"), "#555")
+        rows = "".join(f"<tr><td>{html.escape(i.severity)}</td><td>{html.escape(i.id)}</td>"
+                       f"<td>{html.escape(i.phase or '')}</td><td>{html.escape(i.evidence[:160])}</td></tr>"
+                       for i in self.indicators)
+        phases = ", ".join(f"{html.escape(str(p.get('name')))}: {html.escape(str(p.get('status')))}" for p in self.phases)
+        err = f"<p><i>{html.escape(self.error)}</i></p>" if self.error else ""
+        return (f"<div><b>{html.escape(str(self.package.get('name')))}</b> ({html.escape(str(self.package.get('ecosystem')))}) "
+                f"- backend {html.escape(self.backend)} - <span style='color:{color}'><b>{html.escape(str(v.get('risk')))}</b>"
+                f" (p={v.get('probability')})</span>{err}<p>phases: {phases}</p>"
+                f"<table><tr><th>severity</th><th>id</th><th>phase</th><th>evidence</th></tr>{rows}</table>"
+                f"<p>{len(self.processes)} processes, {len(self.endpoints)} endpoints, {len(self.dns)} DNS queries, "
+                f"{len(self.files)} file events, {self.syscall_count} syscalls</p></div>")
+
+
+# ------------------------------------------------------------------------------- the pipeline
+
+def _heuristics(spec: PackageSpec, meta, artifact, offline: bool) -> tuple[list[Indicator], str | None]:
+    try:
+        from .heuristics import run_heuristics
+    except ImportError:
+        return [], "heuristics unavailable in this build"
+    try:
+        return list(run_heuristics(spec, meta, artifact, offline=offline)), None
+    except Exception as exc:  # a heuristic bug must not hide what the sandbox saw
+        log.warning("heuristics failed: %s", exc)
+        return [], f"heuristics failed: {exc}"
+
+
+def _abuse(run, frames) -> list[Indicator]:
+    """Resource-abuse / tracer-tamper indicators of the hardening module, when present."""
+    try:
+        mod = importlib.import_module("slopspotter_lab.trace.abuse")
+    except ImportError:
+        return []
+    try:
+        as_dict = {"processes": frames.processes, "endpoints": frames.endpoints, "dns": frames.dns,
+                   "files": frames.files, "syscalls": frames.syscalls}
+        return list(mod.abuse_indicators(run, frames.phases, as_dict))
+    except Exception as exc:
+        log.warning("abuse indicators failed: %s", exc)
+        return []
+
+
+def _verdict(indicators: list[Indicator], dynamic: bool) -> tuple[dict, list[Indicator]]:
+    from .model.scoring import load_model
+
+    model = load_model()
+    score = model.score(indicators, dynamic=dynamic)
+    verdict = {"is_malicious": score.risk == "high", "probability": round(score.probability, 4), "risk": score.risk}
+    return verdict, score.annotate(indicators)
+
+
+def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | None = None,
+         backend: str = "auto", timeout: float = 120.0, *, offline: bool = False, execute: bool = True,
+         progress: Callable[[str], None] | None = None, keep_workdir: bool = False,
+         ) -> ScanResult:
+    """Deep-scan a package name or a local artifact/source directory; see the module docstring."""
+    from .sandbox import availability, resolve_backend
+    from .sandbox.jobs import build_job, new_workdir
+
+    started = time.monotonic()
+    say = progress or (lambda msg: log.info(msg))
+    spec = parse_spec(name_or_path, ecosystem, version=version)
+    package = {"name": spec.name, "ecosystem": spec.ecosystem.value, "version": spec.version,
+               "source": "local" if spec.is_local else "registry"}
+    meta = None
+    if not spec.is_local:
+        from .registry import fetch_metadata
+
+        say("metadata")
+        meta = fetch_metadata(spec, offline=offline)
+        package["version"] = meta.version or spec.version
+        if meta.exists is False:
+            inds, herr = _heuristics(spec, meta, None, offline)
+            verdict, inds = _verdict(inds, dynamic=False)
+            return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds,
+                              error=f"{spec.name} does not exist on {spec.ecosystem.value}; nothing to scan",
+                              duration_s=time.monotonic() - started)
+        if package["version"] and not spec.version:
+            spec = parse_spec(spec.name, spec.ecosystem, version=package["version"], allow_path=False)
+    chosen = resolve_backend(backend)
+    if chosen is None:
+        inds, herr = _heuristics(spec, meta, spec.path, offline)
+        verdict, inds = _verdict(inds, dynamic=False)
+        why = "; ".join(f"{k}: {v[1]}" for k, v in availability().items())
+        return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds,
+                          error=f"no sandbox backend available, heuristic verdict only ({why})",
+                          duration_s=time.monotonic() - started)
+    if offline:
+        from .errors import InputError
+
+        raise InputError("a deep scan needs the registry to fetch the artifact; --offline allows heuristics only")
+    workdir = new_workdir()
+    scan_id = uuid.uuid4().hex[:12]
+    try:
+        say("prefetch")
+        job, doc = build_job(spec, workdir, timeout, scan_id, execute=execute)
+        package["version"] = package["version"] or _version_from(doc["artifact"])
+        inds, herr = _heuristics(spec, meta, job.jobdir / "artifacts" / doc["artifact"].rsplit("/", 1)[-1], offline)
+        say(f"sandbox ({chosen.name})")
+        run = chosen.run(job)
+        say("parse")
+        from .trace import build_frames
+        from .trace.indicators import dynamic_indicators
+
+        frames = build_frames(run.outdir)
+        ran = bool(frames.phases)
+        dyn = dynamic_indicators(frames, doc["canaries"]) + _abuse(run, frames)
+        verdict, all_inds = _verdict(inds + dyn, dynamic=ran)
+        errors = [e for e in (run.error, herr if ran else None) if e]
+        if not ran:
+            errors.append(f"the sandbox produced no phase records (exit {run.exit_code}): "
+                          f"{(frames.harness.get('strace_stderr') or run.stderr_head or '')[-300:]}")
+        if run.timed_out:
+            errors.append(f"the scan hit its {timeout:.0f} s deadline")
+        details = {"scan_id": scan_id, "sandbox": run.details, "sandbox_duration_s": round(run.duration_s, 3),
+                   "network": frames.harness.get("network"), "harness_status": frames.harness.get("status")}
+        return ScanResult(package=package, backend=chosen.name, verdict=verdict, indicators=all_inds,
+                          phases=frames.phases, processes=frames.processes, endpoints=frames.endpoints,
+                          dns=frames.dns, files=frames.files, syscalls=frames.syscalls,
+                          syscall_count=frames.syscall_count, error="; ".join(errors) or None,
+                          duration_s=time.monotonic() - started, details=details)
+    finally:
+        if keep_workdir:
+            log.warning("kept %s", workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _version_from(artifact: str) -> str | None:
+    import re
+
+    m = re.search(r"-(\d[\w.]*?)(?:-py\d|\.tar\.gz|\.tgz|\.zip|-cp\d|$)", artifact.rsplit("/", 1)[-1])
+    return m.group(1) if m else None
+
+
+def cli_scan(args) -> int:
+    def progress(msg: str) -> None:
+        print(f"[scan] {msg}", file=sys.stderr, flush=True)
+
+    result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
+                  timeout=args.timeout, progress=progress)
+    if args.format == "json":
+        print(result.to_json())
+    else:
+        print(result.summary())
+    order = {"low": 0, "medium": 1, "high": 2}
+    if getattr(args, "fail_on", None) and order.get(result.verdict.get("risk"), 0) >= order[args.fail_on]:
+        return 1
+    return 0

@@ -1,0 +1,207 @@
+"""Dynamic indicators (ids of docs/ARCHITECTURE.md) from the frames of one scan.
+
+The normal noise of package managers is subtracted by *who* did something, not by what:
+pip and npm themselves ("managers"), the processes they start to host package code (pip's
+setuptools caller / PEP 517 hook process, npm's `sh -c <lifecycle script>`), our own phase
+roots (importer, require) and compilers. Spawns are judged only when package code started
+them; file reads count when package code (hosts included) did them.
+"""
+
+from __future__ import annotations
+
+import base64
+import posixpath
+import re
+
+import pandas as pd
+
+from ..indicators import Indicator
+
+SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"}
+DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "tftp", "ftp", "scp", "sftp", "rsync", "lwp-download"}
+REVERSE = {"nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "socat", "telnet"}
+INTERPRETERS = {"python": "-c", "python3": "-c", "node": "-e", "nodejs": "-e", "perl": "-e", "ruby": "-e",
+                "php": "-r"}
+COMPILERS = re.compile(r"^(?:[\w.-]*-)?(?:gcc|g\+\+|cc|c\+\+|clang\+?\+?|cc1|cc1plus|collect2|ld|as|ar|make|cmake"
+                       r"|ninja|rustc|cargo|node-gyp)(?:-\d+)?$")
+PIP_HOSTS = ("pip-setuptools-caller", "_in_process.py", "_in_process")
+MANAGER_TOOLS = {"uname", "lsb_release", "git", "which", "id"}
+PERSISTENCE = {"shell_profile", "autostart", "cron", "user_bin"}
+SEV = {"honeytoken_read": "high", "honeytoken_exfiltration": "critical", "network_attempt": "high",
+       "dns_query": "medium", "shell_spawn": "medium", "downloader_spawn": "high", "reverse_shell_spawn": "critical",
+       "inline_interpreter": "medium", "persistence_write": "high", "exec_written_file": "high",
+       "credential_read": "high", "browser_profile_read": "high", "system_secret_read": "medium",
+       "sandbox_probe": "medium", "daemon_survivor": "high", "phase_timeout": "low"}
+
+
+def _base(path) -> str:
+    return posixpath.basename(path) if isinstance(path, str) else ""
+
+
+def _argv(row) -> list[str]:
+    return list(row) if isinstance(row, (list, tuple)) else list(row) if hasattr(row, "__iter__") else []
+
+
+def classify_processes(processes: pd.DataFrame, phase_roots: set[int]) -> pd.DataFrame:
+    """Add `role`: root | manager | host | tool | package (what spawned it is package code)."""
+    p = processes.copy()
+    if p.empty:
+        p["role"] = pd.Series(dtype=str)
+        return p
+    argv = p["argv"].map(_argv)
+    joined = argv.map(lambda a: " ".join(a)[:2000])
+    exe = p["exe"].map(_base)
+    is_pip = joined.str.contains(r"(?:^|/)python[\d.]*\s+-m\s+pip\s|/pip[\d.]*\s+install", regex=True)
+    is_npm = joined.str.contains(r"(?:^|\s|/)npm(?:-cli\.js)?\s+(?:install|i|ci|rebuild)\b", regex=True)
+    role = pd.Series("package", index=p.index)
+    role[p["pid"].isin(phase_roots)] = "root"
+    role[is_pip | is_npm] = "manager"  # pip is the install phase's root itself
+    managers = set(p.loc[role.eq("manager"), "pid"])
+    # a manager's exec'd child inherits the manager pid (npm script -> node): keep it a manager
+    parent_manager = p["ppid"].isin(managers)
+    pip_host = joined.map(lambda j: any(h in j for h in PIP_HOSTS))
+    npm_host = exe.isin(SHELLS) & argv.map(lambda a: len(a) > 1 and a[1] == "-c")
+    role[parent_manager & (pip_host | npm_host)] = "host"
+    role[parent_manager & exe.isin(MANAGER_TOOLS) & role.eq("package")] = "tool"
+    role[exe.str.match(COMPILERS.pattern) & role.eq("package")] = "tool"
+    # threads of nothing-exec'd forks of a manager (pip's internal fork) are manager too
+    role[parent_manager & p["exe"].isna()] = "manager"
+    p["role"] = role
+    return p
+
+
+def _canary_forms(canaries: dict) -> dict[str, str]:
+    """Each canary value, plus its base64 / hex / urlsafe-base64 forms, lower-cased."""
+    forms = {}
+    for key, value in canaries.items():
+        if not value:
+            continue
+        raw = value.encode()
+        forms[value.lower()] = key
+        forms[raw.hex()] = key
+        for enc in (base64.b64encode(raw), base64.urlsafe_b64encode(raw), base64.b32encode(raw)):
+            forms[enc.decode().rstrip("=").lower()[:24]] = key
+    return forms
+
+
+def find_canaries(text: str, canaries: dict) -> set[str]:
+    """Which canaries appear in `text` (raw, hex, base64/base32 encoded)."""
+    low = text.lower()
+    stripped = low.replace(".", "").replace("-", "")
+    return {key for form, key in _canary_forms(canaries).items() if form in low or form in stripped}
+
+
+def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
+    """All dynamic indicators of one scan (frames: trace.frames.TraceFrames)."""
+    canaries = canaries or {}
+    roots = {int(x) for p in frames.phases for x in (p.get("pids") or [p.get("pid")]) if x}
+    procs = classify_processes(frames.processes, roots)
+    role = dict(zip(procs["pid"], procs["role"])) if len(procs) else {}
+    out: list[Indicator] = []
+
+    def add(id_, evidence, phase=None, **extra):
+        out.append(Indicator(id_, SEV[id_], evidence[:300], source="dynamic", phase=phase, extra=extra))
+
+    # ---- processes spawned by package code
+    if len(procs):
+        ppid_role = procs["ppid"].map(lambda x: role.get(x))
+        spawned = procs[procs["role"].eq("package") & ppid_role.isin(["package", "host", "root"])]
+        for _, r in spawned.iterrows():
+            argv = _argv(r["argv"])
+            name = _base(r["exe"]) or (_base(argv[0]) if argv else "")
+            cmd = " ".join(argv)[:200]
+            interp = re.sub(r"[\d.]+$", "", name)
+            if name in REVERSE or "/dev/tcp/" in cmd or (name in SHELLS and "-i" in argv):
+                add("reverse_shell_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
+            elif name in DOWNLOADERS:
+                add("downloader_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
+            elif name in SHELLS and "-c" in argv:
+                add("shell_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
+            elif INTERPRETERS.get(interp) in argv[1:3]:
+                add("inline_interpreter", f"{cmd}", r["phase"], pid=int(r["pid"]))
+        # exec attempts of missing tools still show intent (a stager trying curl, then wget)
+        found = {(i.id, i.extra.get("pid")) for i in out}
+        fx = frames.files
+        if len(fx):
+            tries = fx[fx["op"].eq("exec") & ~fx["result"].eq("ok")]
+            tries = tries[tries["pid"].map(lambda x: role.get(x)).isin(["package", "host", "root"])]
+            for (pid, name), g in tries.groupby([tries["pid"], tries["path"].map(_base)]):
+                kind = "reverse_shell_spawn" if name in REVERSE else "downloader_spawn" if name in DOWNLOADERS else None
+                if kind and (kind, int(pid)) not in found and not (procs["pid"].eq(pid) & procs["exe"].map(_base).eq(name)).any():
+                    add(kind, f"tried to run {name} ({g['result'].iloc[0]})", g["phase"].iloc[0], pid=int(pid))
+                    found.add((kind, int(pid)))
+        after = procs[procs["phase"].eq("after") | procs["pid"].isin(_survivors(frames))]
+        late = frames.syscalls[frames.syscalls["phase"].eq("after")]["pid"].unique() if len(frames.syscalls) else []
+        survivors = set(after["pid"]) | set(late)
+        if survivors:
+            cmds = procs[procs["pid"].isin(survivors)]["argv"].map(lambda a: " ".join(_argv(a))[:80]).tolist()
+            add("daemon_survivor", f"{len(survivors)} process(es) outlived their phase: {'; '.join(cmds[:3])}",
+                "after", pids=sorted(int(x) for x in survivors))
+
+    # ---- files (package code = anything but managers, our roots and tools)
+    f = frames.files
+    if len(f):
+        frole = f["pid"].map(lambda x: role.get(x, "package"))
+        pkg = f[frole.isin(["package", "host", "root"])]  # import-time code runs in our root process
+        reads = pkg[pkg["op"].eq("read") & pkg["result"].eq("ok")]
+        for cat, id_ in (("honeytoken", "honeytoken_read"), ("credentials", "credential_read"),
+                         ("ssh", "credential_read"), ("browser", "browser_profile_read"),
+                         ("system_secret", "system_secret_read"), ("sandbox_probe", "sandbox_probe")):
+            # probing for a store that is absent is intent too; honeytokens always exist
+            hits = reads[reads["category"].eq(cat)] if cat == "honeytoken" \
+                else pkg[pkg["category"].eq(cat) & pkg["op"].eq("read")]
+            for (phase, path), _g in hits.groupby(["phase", "path"], sort=False):
+                add(id_, f"{path} read", phase, path=path)
+        passwd = reads[reads["path"].eq("/etc/passwd") & pkg.loc[reads.index, "pid"].map(lambda x: role.get(x)).eq("package")]
+        for phase, _g in passwd.groupby("phase"):
+            add("system_secret_read", "/etc/passwd read by a process the package started", phase, path="/etc/passwd")
+        writes = pkg[pkg["op"].isin(["write", "create", "rename", "chmod"]) & pkg["result"].eq("ok")]
+        for (phase, path, cat), _g in writes[writes["category"].isin(PERSISTENCE)].groupby(["phase", "path", "category"]):
+            add("persistence_write", f"{cat}: {path}", phase, path=path)
+        written = set(writes["path"])
+        execs = f[f["op"].eq("exec") & f["result"].eq("ok") & f["path"].isin(written)]
+        execs = execs[execs["pid"].map(lambda x: role.get(x)).isin(["package", "host"])]
+        for (phase, path), _g in execs.groupby(["phase", "path"]):
+            add("exec_written_file", f"executed {path}, which the package wrote", phase, path=path)
+
+    # ---- network
+    ep = frames.endpoints
+    if len(ep):
+        remote = ep[~ep["address"].astype(str).str.match(r"^(?:127\.|::1$|::ffff:127\.)")]
+        for (phase, address, port), g in remote.groupby(["phase", "address", "port"], dropna=False):
+            host = g["hostname"].dropna()
+            hostname = host.iloc[0] if len(host) else None
+            add("network_attempt", f"{g['protocol'].iloc[0]} to {hostname or address}:{port} ({len(g)}x, {g['outcome'].iloc[0]})",
+                phase, address=str(address), port=int(port) if pd.notna(port) else None, hostname=hostname)
+    if len(frames.dns):
+        for (phase, host), g in frames.dns.groupby(["phase", "hostname"], dropna=False):
+            add("dns_query", f"resolved {host} ({len(g)}x)", phase if isinstance(phase, str) else None, hostname=host)
+
+    # ---- exfiltration: a canary in DNS names, sinkhole data or bytes sent anywhere
+    if canaries:
+        seen: dict[str, str] = {}
+        for host, phase in zip(frames.dns.get("hostname", []), frames.dns.get("phase", [])):
+            for key in find_canaries(str(host), canaries):
+                seen.setdefault(key, f"in DNS name {host}")
+        for rec in frames.sinkhole:
+            for key in find_canaries(rec.get("head") or "", canaries):
+                seen.setdefault(key, f"sent to {rec.get('host') or rec.get('address')}:{rec.get('port')}")
+        sc = frames.syscalls
+        if len(sc):
+            sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
+                r"<(?:TCP|UDP)", regex=True)]
+            for args in sends["args"]:
+                for key in find_canaries(args, canaries):
+                    seen.setdefault(key, "sent over a socket")
+        for key, where in seen.items():
+            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key)
+
+    for p in frames.phases:
+        if p.get("status") == "timeout":
+            add("phase_timeout", f"{p['name']} exceeded its deadline ({p.get('duration_s')} s)", p["name"])
+    return out
+
+
+def _survivors(frames) -> list[int]:
+    after = (frames.harness or {}).get("after") or {}
+    return [int(x) for x in after.get("survivors") or []]

@@ -1,0 +1,2 @@
+// SYNTHETIC test package written for slopspotter-lab: a harmless imitation, run only inside the sandbox.
+module.exports = 1;
