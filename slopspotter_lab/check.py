@@ -186,3 +186,14 @@ def cli_check(args) -> int:
     if args.fail_on and any(RISK_RANK[r["risk"]] >= RISK_RANK[args.fail_on] for r in records):
         return 1
     return 0
+
+
+class _CallableModule(type(sys)):
+    """`slopspotter_lab.check(...)` must work even after this submodule was imported, when the
+    package attribute `check` is this module rather than the function (import sets it)."""
+
+    def __call__(self, *args, **kwargs):
+        return check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
