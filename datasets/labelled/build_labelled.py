@@ -31,6 +31,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 SEED = 20261123
+# Real names outnumber squats and invented names in what users meet; 4:1:1 is an assumption,
+# not a measured prevalence, and it sets the probability of a name with no evidence at all.
+POPULAR_RATIO = 4
 NAME_ROWS = HERE / "name_rows.csv"
 SCAN_ROWS = HERE / "scan_rows.csv"
 
@@ -92,13 +95,13 @@ def name_candidates(per_class: int) -> list[dict]:
     for eco in ("pypi", "npm"):
         names = popular(eco)
         known = {n.lower() for n in names}
-        real = rng.sample(names[:5000], per_class)
+        real = rng.sample(names[:5000], POPULAR_RATIO * per_class)
         rows += [{"name": n, "ecosystem": eco, "label": 0, "kind": "popular"} for n in real]
         squats: set[str] = set()
         if labelled.exists():
             with labelled.open() as fh:
                 for r in csv.DictReader(fh):
-                    if (r.get("ecosystem") or "pypi") == eco and str(r.get("label", "")).lower() in ("1", "typosquat", "malicious", "true"):
+                    if (r.get("ecosystem") or "pypi") == eco and str(r.get("label", "")).lower() in ("1", "squat", "typosquat", "malicious", "true"):
                         squats.add(r["name"])
         targets = names[:500]
         while len(squats) < per_class:
@@ -135,19 +138,65 @@ def _write(path: Path, rows: list[dict]) -> None:
     print(f"wrote {len(rows)} rows to {path.relative_to(ROOT)}", file=sys.stderr)
 
 
+class _EmptyRegistry:
+    """A loopback HTTP server that answers 404 to everything: a registry where the invented
+    names do not exist, so the real check code path reports `not_found` for them without any
+    name ever leaving this machine."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"message": "Not Found"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.saved = {k: os.environ.get(k) for k in ("SLOPSPOTTER_PYPI_URL", "SLOPSPOTTER_PYPI_SIMPLE_URL",
+                                                       "SLOPSPOTTER_NPM_URL", "SLOPSPOTTER_CACHE_DIR")}
+        import tempfile
+        self.cache = tempfile.TemporaryDirectory()
+        os.environ.update({"SLOPSPOTTER_PYPI_URL": url + "/pypi", "SLOPSPOTTER_PYPI_SIMPLE_URL": url + "/simple",
+                           "SLOPSPOTTER_NPM_URL": url + "/npm", "SLOPSPOTTER_CACHE_DIR": self.cache.name})
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self.cache.cleanup()
+
+
 def build_names(per_class: int) -> None:
-    """Offline (name-only) checks of real, typosquat and invented names."""
+    """Name-only checks: real and typosquat names offline; invented names against an empty
+    loopback registry (they are assumed unregistered, which is what makes them slopsquat bait)."""
     from slopspotter_lab.check import check_records
 
     cands = name_candidates(per_class)
     out = []
     for eco in ("pypi", "npm"):
-        group = [c for c in cands if c["ecosystem"] == eco]
-        records = check_records([c["name"] for c in group], eco, offline=True, workers=4)
-        for cand, rec in zip(group, records):
-            inds = [i for i in rec.get("indicators") or [] if isinstance(i, dict)]
-            out.append({**cand, "source": "check", "scanned": 0, "indicators": _indicator_cell(inds),
-                        **_feature_cells(inds, dynamic=False)})
+        for kind in ("popular", "typosquat", "hallucinated"):
+            group = [c for c in cands if c["ecosystem"] == eco and c["kind"] == kind]
+            if kind == "hallucinated":
+                with _EmptyRegistry():
+                    records = check_records([c["name"] for c in group], eco, offline=False, workers=4)
+            else:
+                records = check_records([c["name"] for c in group], eco, offline=True, workers=4)
+            for cand, rec in zip(group, records):
+                inds = [i for i in rec.get("indicators") or [] if isinstance(i, dict)]
+                out.append({**cand, "source": "check", "scanned": 0, "indicators": _indicator_cell(inds),
+                            **_feature_cells(inds, dynamic=False)})
     _write(NAME_ROWS, out)
 
 
@@ -157,9 +206,10 @@ def corpus_entries() -> list[dict]:
     for manifest in sorted((ROOT / "tests" / "corpus").rglob("MANIFEST.csv")):
         with manifest.open() as fh:
             for r in csv.DictReader(fh):
-                path = manifest.parent / r["path"]
+                eco = r.get("ecosystem") or "pypi"
+                path = manifest.parent / (r.get("path") or f"{eco}/{r.get('name')}")
                 if path.exists() and r.get("label") in ("malicious", "benign"):
-                    entries.append({"path": path, "ecosystem": r.get("ecosystem") or path.parts[-2],
+                    entries.append({"path": path, "ecosystem": eco,
                                     "label": int(r["label"] == "malicious"), "kind": "synthetic"})
     return entries
 
@@ -235,7 +285,7 @@ def fit_default(test_size: float = 0.3) -> dict:
     prior = {f["name"]: f for f in json.loads(PRIOR.read_text())["features"]}
     base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_IDS),
                         transforms={n: {"transform": "log1p"} for n in names},
-                        prior_weights=prior, min_support=5, random_state=0)
+                        prior_weights=prior, min_support=5, calibration="platt", random_state=0)
     search = GridSearchCV(base, {"C": [0.03, 0.1, 0.3, 1.0, 3.0]}, scoring="neg_log_loss",
                           cv=StratifiedKFold(5, shuffle=True, random_state=0)).fit(train[names], train["label"])
     model = search.best_estimator_
@@ -267,7 +317,8 @@ def fit_default(test_size: float = 0.3) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("step", choices=["names", "scans", "fit", "all"])
-    ap.add_argument("--per-class", type=int, default=300, help="names per class and ecosystem")
+    ap.add_argument("--per-class", type=int, default=300,
+                    help="typosquat and invented names per ecosystem (real names: 4x as many)")
     ap.add_argument("--real", type=int, default=6, help="real popular packages scanned per ecosystem")
     ap.add_argument("--backend", default="docker")
     ap.add_argument("--timeout", type=float, default=120.0)

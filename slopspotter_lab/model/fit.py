@@ -190,7 +190,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
         high = min(max(at_fpr(self.high_fpr), 0.5), 0.99)
         medium = min(max(at_fpr(self.medium_fpr), 0.15), high)
-        return {"medium": round(medium, 6), "high": round(high, 6)}
+        return {"medium": medium, "high": high}  # unrounded: rounding could undercut a tied score
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X) -> np.ndarray:

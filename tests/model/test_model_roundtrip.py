@@ -109,3 +109,14 @@ def test_explain_lists_strongest_indicators_with_evidence():
     weights = {i.id: i.weight for i in s.annotate(inds)}
     assert [t["id"] for t in top] == sorted((k for k, w in weights.items() if w > 0), key=lambda k: -weights[k])[:2]
     assert top[0]["weight"] >= top[1]["weight"] > 0
+
+
+def test_shipped_default_model_is_fitted_and_documented():
+    doc = load_model().doc
+    assert doc["format_version"] >= 1 and doc["fitted_at"]
+    held = doc["metrics"]["held_out"]
+    for key in ("roc_auc", "pr_auc", "brier", "ece"):
+        assert 0 <= held[key] <= 1
+    assert held["n_malicious"] > 0 and held["n_benign"] > 0
+    assert doc["data"]["n_train"]["malicious"] > 0
+    assert 0 < doc["thresholds"]["medium"] <= doc["thresholds"]["high"] < 1
