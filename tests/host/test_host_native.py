@@ -224,3 +224,31 @@ def test_offline_check_without_heavy_imports(host_factory):
     assert res[3]["ecosystem"] == "npm" and res[3]["risk"] in ("low", "medium", "high")
     rc, err = h.close()
     assert rc == 0 and "HEAVY=\n" in err, err[-500:]
+
+
+@pytest.mark.docker
+def test_real_deep_scan_of_synthetic_package_from_loopback_registry(host_factory, pypi_server, pypi_json_server, tmp_path):
+    """A real Docker scan through the host: the package comes from a loopback PyPI, pings go on."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "corpus" / "extra" / "pypi" / "b64-dropper"
+    pypi_server.publish_dir(src, "b64-dropper", "0.1.0")
+    h = host_factory(env_extra={"SLOPSPOTTER_PYPI_URL": pypi_json_server.url,
+                                "SLOPSPOTTER_PYPI_SIMPLE_URL": pypi_server.simple_url,
+                                "SLOPSPOTTER_NPM_URL": "http://127.0.0.1:9",
+                                "SLOPSPOTTER_CACHE_DIR": str(tmp_path / "cache")})
+    h.send({"type": "deep-scan", "packageName": "b64-dropper", "language": "Python", "id": "real"})
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    h.send({"type": "ping", "id": "during"})
+    reply = h.recv(timeout=5)
+    assert reply["id"] == "during" and time.monotonic() - t0 < 2
+    scan = h.recv(timeout=300)
+    assert scan["id"] == "real", scan
+    assert scan["success"] is True, scan
+    res = scan["result"]
+    assert res["isMalicious"] is True and res["confidence"] > 0.5
+    ids = {d["id"] for d in res["indicatorDetails"]}
+    assert {"encoded_exec", "downloader_spawn"} <= ids
+    assert any("payload.example.invalid" in c for c in res["networkConnections"])
+    assert any("curl" in p for p in res["processSpawns"])
