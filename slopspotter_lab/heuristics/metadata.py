@@ -13,7 +13,7 @@ from ..registry.base import PackageMetadata
 
 NEW_DAYS = 30
 RECENT_DAYS = 90
-MIN_DESCRIPTION = 40
+MIN_DESCRIPTION = 10  # short one-line npm descriptions are normal; empty ones are not
 JUMP_MAJOR = 90  # dependency-confusion uploads use 99.x, 100.x, 9000.x
 DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "temp-mail.org",
                       "yopmail.com", "trashmail.com", "sharklasers.com", "getnada.com", "dispostable.com",
@@ -65,8 +65,8 @@ def maintainer_anomaly(meta, now):
     if domains & DISPOSABLE_DOMAINS:
         return Indicator("maintainer_anomaly", "medium",
                          f"disposable e-mail domain: {', '.join(sorted(domains & DISPOSABLE_DOMAINS))}")
-    if not any(p.get("name") or p.get("email") for p in people):
-        return Indicator("maintainer_anomaly", "low", "no author or maintainer named")
+    if not any(p.get("name") or p.get("email") for p in people) and not meta.repository:
+        return Indicator("maintainer_anomaly", "low", "anonymous: no author, maintainer or repository")
     return None
 
 

@@ -23,7 +23,7 @@ from ..ecosystems import Ecosystem, normalize_name, validate_name
 from ..errors import InputError
 from .popular import load_popular
 
-REFERENCE_SIZE = {Ecosystem.PYPI: 3000, Ecosystem.NPM: 3000}  # popular names squats aim at
+REFERENCE_SIZE = {Ecosystem.PYPI: 5000, Ecosystem.NPM: 5000}  # popular names squats aim at
 MIN_EDIT_LEN = 5
 LONG_NAME = 6  # from this length any added letter is a plausible slip, not only a neighbour key  # shorter popular names have too many legitimate one-letter neighbours
 
@@ -41,7 +41,7 @@ HOMOGLYPHS = [("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("rn", "m"), ("vv"
 _HOMO_CHARS = {frozenset(p) for p in HOMOGLYPHS if len(p[0]) == len(p[1]) == 1}
 SEPARATORS = "-_."
 PY_AFFIXES = {
-    Ecosystem.PYPI: (["python-", "py-", "python3-", "py3-", "python", "py"], ["-python", "-py", "-python3", "py"]),
+    Ecosystem.PYPI: (["python-", "py-", "python3-", "py3-", "python"], ["-python", "-py", "-python3"]),  # bare "py" is a naming habit
     Ecosystem.NPM: (["node-", "js-", "node"], ["-js", ".js", "js", "-node", "-npm"]),
 }
 STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",

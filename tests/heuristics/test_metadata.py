@@ -36,7 +36,7 @@ def test_established_package_is_clean():
     ({"release_count": 1, "versions": ["2.3.1"]}, "single_release", "low"),
     ({"description_length": 0}, "empty_description", "low"),
     ({"repository": None}, "no_repository", "low"),
-    ({"authors": []}, "maintainer_anomaly", "low"),
+    ({"authors": [], "repository": None}, "maintainer_anomaly", "low"),
     ({"authors": [{"name": "x", "email": "x@mailinator.com"}]}, "maintainer_anomaly", "medium"),
     ({"version": "99.0.0", "versions": ["99.0.0"], "release_count": 1}, "version_jump", "high"),
     ({"version": "100.0.0", "versions": [f"1.{i}" for i in range(6)] + ["100.0.0"], "release_count": 7}, "version_jump", "medium"),
@@ -48,6 +48,10 @@ def test_established_package_is_clean():
 def test_each_detector_fires(kw, ind, sev):
     found = _ids(_meta(**kw))
     assert ind in found and found[ind].severity == sev, found
+
+
+def test_named_repository_is_enough_without_people():
+    assert "maintainer_anomaly" not in _ids(_meta(authors=[]))
 
 
 def test_calver_and_long_history_are_not_version_jumps():
