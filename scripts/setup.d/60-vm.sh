@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The libvirt/QEMU VM backend: QEMU, libvirt, and the guest image built from the Debian mirror only.
+# In a container there is no systemd: virtlogd and libvirtd are started directly when not running.
+# The image lands where scripts/test.sh points the cache (override SLOPSPOTTER_CACHE_DIR or
+# SLOPSPOTTER_VM_DIR); a second run reuses it (delete it or run `images build vm --force`).
+set -euo pipefail
+$SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils libvirt-daemon-system \
+    libvirt-clients debootstrap e2fsprogs dosfstools mtools >/dev/null
+if ! pgrep -x virtlogd >/dev/null; then $SUDO virtlogd -d; fi
+if ! pgrep -x libvirtd >/dev/null; then $SUDO libvirtd -d; fi
+for _ in $(seq 1 30); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 1; done
+virsh -c qemu:///system version | tail -1
+export SLOPSPOTTER_CACHE_DIR="${SLOPSPOTTER_CACHE_DIR:-$SLOP_ROOT/.cache/test}"
+"$SLOP_VENV/bin/python" -m slopspotter_lab images build vm --source mirror ${SLOP_MIRROR:+--mirror "$SLOP_MIRROR"}

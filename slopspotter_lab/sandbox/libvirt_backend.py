@@ -1,0 +1,217 @@
+"""The libvirt/QEMU virtual-machine backend: the same harness as Docker, in a whole VM.
+
+Each scan is a transient libvirt domain created with AUTODESTROY (libvirtd kills it when this
+process's connection drops, SIGKILL included) on its own qcow2 overlay over a read-only base, so
+scans run side by side. It starts by resuming a saved booted machine (see vm/state.py), or from a
+cold boot when asked. The guest's only NIC is QEMU user networking with restrict=on: nothing leaves
+it; the host reaches its sshd through a forward bound to 127.0.0.1, with the host key pinned.
+KVM is used only when a probe guest actually boots under it; otherwise software emulation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ..errors import BackendUnavailable
+from .base import NAME_PREFIX, Backend, SandboxJob, SandboxRun
+from .vm import libvirt_uri, ssh, vm_dir
+from .vm.domain import META_NS, retarget_saved_xml
+from .vm.image import image_dir, load_manifest
+from .vm.probe import boot_id, check_vm_requirements, kvm_usable
+from .vm.state import cold_boot, ensure_state, image_spec, overlay, restore
+
+VM_PREFIX = NAME_PREFIX + "vm-"
+GUEST_PID_FILE = "/run/slop-job.pid"
+_reaped_in_this_process = False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(dom) -> tuple[int | None, str | None, str | None]:
+    """(pid, boot id, run dir) from our <metadata> element, or Nones for foreign domains."""
+    try:
+        node = ET.fromstring(dom.XMLDesc(0)).find(f"./metadata/{{{META_NS}}}owner")
+    except Exception:
+        return None, None, None
+    if node is None:
+        return None, None, None
+    return int(node.get("pid", "0")), node.get("boot"), node.get("rundir")
+
+
+class LibvirtBackend(Backend):
+    name = "libvirt"
+
+    def __init__(self, fast_start: bool = True, uri: str | None = None):
+        self.fast_start = fast_start
+        self.uri = uri or libvirt_uri()
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        return check_vm_requirements()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def _connect(self):
+        try:
+            import libvirt
+        except ImportError as exc:
+            raise BackendUnavailable("libvirt-python is missing: pip install 'slopspotter-lab[vm]'") from exc
+        try:
+            return libvirt.open(self.uri)
+        except libvirt.libvirtError as exc:
+            raise BackendUnavailable(f"cannot reach libvirtd at {self.uri}: {exc}") from exc
+
+    def _image(self) -> tuple[Path, dict]:
+        manifest = load_manifest()
+        if manifest is None:
+            raise BackendUnavailable(f"no VM image in {image_dir()}: run `slopspotter-lab images build vm`")
+        return image_dir(), manifest
+
+    def start(self, conn, name: str, run_dir: Path):
+        """Start one scan machine; returns (domain, ssh client, facts)."""
+        image, manifest = self._image()
+        kvm, why = kvm_usable(image / manifest["kernel"] if manifest.get("kernel") else None)
+        facts = {"kvm": kvm, "kvm_probe": why, "image": manifest["source"]}
+        disk = run_dir / "disk.qcow2"
+        started = time.monotonic()
+        if self.fast_start:
+            state = ensure_state(conn, image, manifest, kvm, boot_id())
+            facts["cold_boot_s"] = state.cold_boot_s
+            started = time.monotonic()  # a first-ever scan also paid for the boot; report the restore
+            overlay(state.disk, disk)
+            spec = image_spec(image, manifest, name, disk, run_dir, kvm, os.getpid(), boot_id())
+            xml = retarget_saved_xml(state.xml, name, str(disk), spec.ssh_port, spec.console_log,
+                                     os.getpid(), boot_id(), str(run_dir))
+            dom = restore(conn, xml, state.vmstate)
+            try:
+                client = ssh.connect(spec.ssh_port, image / "keys", time.monotonic() + 120)
+            except BaseException:
+                dom.destroy()
+                raise
+            facts["start"] = "restore"
+        else:
+            overlay(image / "base.qcow2", disk)
+            spec = image_spec(image, manifest, name, disk, run_dir, kvm, os.getpid(), boot_id())
+            dom, client, _ = cold_boot(conn, spec, image / "keys")
+            facts["start"] = "cold"
+        facts["start_s"] = round(time.monotonic() - started, 2)
+        return dom, client, facts
+
+    def run(self, job: SandboxJob) -> SandboxRun:
+        global _reaped_in_this_process
+        if not _reaped_in_this_process:
+            _reaped_in_this_process = True
+            self.cleanup_strays()
+        t0 = time.monotonic()
+        outdir = Path(tempfile.mkdtemp(prefix="slopspotter-vmout-"))
+        runs = vm_dir() / "runs"
+        runs.mkdir(exist_ok=True)
+        runs.chmod(0o755)
+        name = f"{VM_PREFIX}{job.scan_id}-{os.getpid()}"[:60]
+        run_dir = runs / name
+        run_dir.mkdir(mode=0o755)
+        run_dir.chmod(0o777)  # QEMU (libvirt-qemu) writes the console log here
+        (run_dir / "owner.json").write_text(json.dumps({"pid": os.getpid(), "boot": boot_id()}))
+        conn = dom = client = None
+        try:
+            conn = self._connect()
+            dom, client, facts = self.start(conn, name, run_dir)
+            return self._run_in_guest(client, job, outdir, facts, t0)
+        except BackendUnavailable:
+            raise
+        except Exception as exc:
+            return SandboxRun(self.name, outdir, None, False, time.monotonic() - t0,
+                              error=f"VM failed: {type(exc).__name__}: {exc}", details={"console": _tail(run_dir)})
+        finally:
+            if client is not None:
+                client.close()
+            if dom is not None:
+                try:
+                    dom.destroy()
+                except Exception:
+                    pass
+            if conn is not None:
+                conn.close()  # autodestroy removes anything still running
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+    def _run_in_guest(self, client, job: SandboxJob, outdir: Path, facts: dict, t0: float) -> SandboxRun:
+        prep = (f"date -s @{time.time():.3f} >/dev/null; hostname {shlex.quote(job.hostname)}; "
+                f"echo {shlex.quote(job.hostname)} > /etc/hostname; rm -rf /in /out; mkdir -p /in /out")
+        ssh.run(client, prep, 30)
+        ssh.put_dir(client, job.jobdir, "/in")
+        # /in read-only like the containers' bind mount
+        ssh.run(client, "chown -R root:root /in && mount --bind /in /in && mount -o remount,ro,bind /in", 30)
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in job.env.items())
+        cmd = " ".join(shlex.quote(a) for a in job.command)
+        remaining = max(job.timeout - (time.monotonic() - t0), 5.0)
+        res = ssh.run(client, f"cd / && setsid sh -c 'echo $$ > {GUEST_PID_FILE}; exec env {env} {cmd}'",
+                      remaining)
+        if res.timed_out:
+            ssh.run(client, f"kill -9 -- -$(cat {GUEST_PID_FILE}) 2>/dev/null; true", 15)
+        error = ssh.get_dir(client, "/out", outdir, job.limits.output_bytes)
+        return SandboxRun(self.name, outdir, res.exit_code, res.timed_out, time.monotonic() - t0,
+                          stdout_head=res.stdout[:4096].decode(errors="replace"),
+                          stderr_head=res.stderr[-4096:].decode(errors="replace"), error=error, details=facts)
+
+    # -- cleanup -------------------------------------------------------------------------
+    def cleanup_strays(self, all_owners: bool = False) -> int:
+        """Destroy our domains and remove run dirs whose owner process is gone (every one with all_owners)."""
+        removed = 0
+        me, boot = os.getpid(), boot_id()
+
+        def stray(pid, owner_boot) -> bool:
+            if pid == me:
+                return False
+            return all_owners or owner_boot != boot or not pid or not _pid_alive(pid)
+
+        try:
+            conn = self._connect()
+        except BackendUnavailable:
+            conn = None
+        if conn is not None:
+            try:
+                for dom in conn.listAllDomains():
+                    if not dom.name().startswith(VM_PREFIX):
+                        continue
+                    pid, owner_boot, _ = _owner(dom)
+                    if pid is not None and stray(pid, owner_boot):
+                        try:
+                            dom.destroy()
+                            removed += 1
+                        except Exception:
+                            pass
+            finally:
+                conn.close()
+        runs = vm_dir() / "runs"
+        for run_dir in runs.iterdir() if runs.exists() else ():
+            try:
+                doc = json.loads((run_dir / "owner.json").read_text())
+            except (OSError, ValueError):  # half-made: only reap it when clearly abandoned
+                if time.time() - run_dir.stat().st_mtime < 300:
+                    continue
+                doc = {"pid": 0, "boot": None}
+            if stray(doc.get("pid", 0), doc.get("boot")):
+                shutil.rmtree(run_dir, ignore_errors=True)
+                removed += 1
+        return removed
+
+
+def _tail(run_dir: Path, n: int = 2000) -> str:
+    try:
+        return (run_dir / "console.log").read_text(errors="replace")[-n:]
+    except OSError:
+        return ""

@@ -1,0 +1,170 @@
+"""Fast start: boot the image once, save the running machine, start every scan from that state.
+
+libvirt refuses to restore one save image under a new UUID, so two scans could never run from it
+side by side. Instead the saved QEMU migration stream is kept on its own (the libvirt header
+stripped) and each scan is a NEW transient domain (autodestroy) started with
+`-incoming tcp:127.0.0.1:PORT`, fed that stream, on a fresh overlay whose backing file is the
+read-only disk the state was saved with. QEMU treats libvirt's start-up `cont` during an incoming
+migration as "run when done", so the guest resumes exactly where it was saved.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ssh, vm_dir
+from .domain import DomainSpec, domain_xml, free_port
+
+STATE_VERSION = 1
+COLD_BOOT_TIMEOUT = 300.0
+MEMORY_MB = 1024
+
+
+@dataclass
+class BootState:
+    dir: Path
+    xml: str  # the saved domain's XML (retargeted per scan)
+    vmstate: Path  # raw QEMU migration stream
+    disk: Path  # the overlay the state was saved with (read-only now)
+    cold_boot_s: float
+
+
+@contextmanager
+def locked(path: Path):
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def overlay(backing: Path, path: Path) -> None:
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(backing), "-F", "qcow2", str(path)],
+                   check=True, capture_output=True)
+    path.chmod(0o666)  # QEMU runs as libvirt-qemu; libvirt relabels it anyway where it can
+
+
+def image_spec(image: Path, manifest: dict, name: str, disk: Path, run_dir: Path, kvm: bool,
+               owner_pid: int, boot: str) -> DomainSpec:
+    return DomainSpec(name=name, disk=str(disk),
+                      kernel=str(image / manifest["kernel"]) if manifest.get("kernel") else None,
+                      initrd=str(image / manifest["initrd"]) if manifest.get("initrd") else None,
+                      ssh_port=free_port(), console_log=str(run_dir / "console.log"), owner_pid=owner_pid,
+                      boot_id=boot, run_dir=str(run_dir), memory_mb=MEMORY_MB, kvm=kvm)
+
+
+def cold_boot(conn, spec: DomainSpec, keydir: Path, timeout: float = COLD_BOOT_TIMEOUT):
+    """Start a transient autodestroy domain and wait for its SSH; returns (domain, client, seconds)."""
+    import libvirt
+
+    start = time.monotonic()
+    dom = conn.createXML(domain_xml(spec), libvirt.VIR_DOMAIN_START_AUTODESTROY)
+    client = ssh.connect(spec.ssh_port, keydir, start + timeout)
+    return dom, client, time.monotonic() - start
+
+
+def strip_libvirt_header(save: Path, dest: Path) -> None:
+    """libvirt's save file is a header, the domain XML, then QEMU's stream (magic QEVM)."""
+    with open(save, "rb") as fh:
+        head = fh.read(92)
+        if head[:16] != b"LibvirtQemudSave":
+            raise RuntimeError(f"{save} is not a libvirt QEMU save image")
+        data_len = struct.unpack("<I", head[20:24])[0]
+        fh.seek(92 + data_len)
+        if fh.read(4) != b"QEVM":
+            raise RuntimeError("unexpected libvirt save layout: no QEMU stream after the header")
+        fh.seek(92 + data_len)
+        with open(dest, "wb") as out:
+            shutil.copyfileobj(fh, out, 1 << 20)
+
+
+def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progress=None) -> BootState:
+    """The saved booted machine for this image and accelerator, made once (under a file lock)."""
+    key = f"{manifest['id']}-{'kvm' if kvm else 'tcg'}-{MEMORY_MB}-v{STATE_VERSION}"
+    root = vm_dir() / "state"
+    root.mkdir(exist_ok=True)
+    root.chmod(0o755)
+    sdir = root / key
+    with locked(root / ".lock"):
+        meta = sdir / "meta.json"
+        if meta.exists():
+            doc = json.loads(meta.read_text())
+            return BootState(sdir, (sdir / "domain.xml").read_text(), sdir / "boot.vmstate", sdir / "boot.qcow2",
+                             doc["cold_boot_s"])
+        for old in root.iterdir():  # states of older images are useless now
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        tmp = root / f".{key}.building"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(mode=0o755)
+        tmp.chmod(0o755)
+        if progress:
+            progress("booting the VM once to save its state (later scans restore it)")
+        overlay(image / "base.qcow2", tmp / "boot.qcow2")
+        spec = image_spec(image, manifest, f"slopspotter-vm-boot-{os.getpid()}", tmp / "boot.qcow2", tmp, kvm,
+                          os.getpid(), boot)
+        dom, client, cold = cold_boot(conn, spec, image / "keys")
+        try:
+            # let boot-time jobs settle, then drop caches so the saved RAM is small
+            ssh.run(client, "sleep 3; sync; echo 3 > /proc/sys/vm/drop_caches", 30)
+        finally:
+            client.close()
+        dom.save(str(tmp / "boot.save"))
+        xml = conn.saveImageGetXMLDesc(str(tmp / "boot.save"), 0)
+        strip_libvirt_header(tmp / "boot.save", tmp / "boot.vmstate")
+        (tmp / "boot.save").unlink()
+        (tmp / "domain.xml").write_text(xml.replace(str(tmp), str(sdir)))
+        (tmp / "boot.qcow2").chmod(0o444)
+        (tmp / "boot.vmstate").chmod(0o444)
+        (tmp / "meta.json").write_text(json.dumps({"cold_boot_s": round(cold, 2), "saved": time.time()}))
+        tmp.rename(sdir)
+        return BootState(sdir, (sdir / "domain.xml").read_text(), sdir / "boot.vmstate", sdir / "boot.qcow2",
+                         cold)
+
+
+def feed_stream(port: int, path: Path, deadline: float, errors: list) -> None:
+    """Connect to QEMU's -incoming listener and send the saved stream."""
+    while True:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            break
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                errors.append(f"QEMU never listened for the saved state: {exc}")
+                return
+            time.sleep(0.05)
+    try:
+        with sock, open(path, "rb") as fh:
+            sock.sendfile(fh)
+    except OSError as exc:
+        errors.append(f"sending the saved state failed: {exc}")
+
+
+def restore(conn, xml: str, vmstate: Path, timeout: float = 120.0):
+    """Start a new autodestroy domain from `xml` resuming the saved stream; returns the domain."""
+    import libvirt
+
+    port = free_port()
+    xml = xml.replace("</qemu:commandline>",
+                      f"<qemu:arg value='-incoming'/><qemu:arg value='tcp:127.0.0.1:{port}'/></qemu:commandline>")
+    errors: list[str] = []
+    feeder = threading.Thread(target=feed_stream, args=(port, vmstate, time.monotonic() + 30, errors), daemon=True)
+    feeder.start()
+    dom = conn.createXML(xml, libvirt.VIR_DOMAIN_START_AUTODESTROY)
+    feeder.join(timeout)
+    if errors or feeder.is_alive():
+        dom.destroy()
+        raise RuntimeError(errors[0] if errors else "restoring the saved state timed out")
+    return dom
