@@ -2,11 +2,16 @@
 limits and labels, but the package talks to gVisor's user-space kernel instead of the host's.
 
 Two tracing modes (see docs/security.md for the measured trade-off):
-- `strace` (default): the harness's strace runs inside the sandbox, exactly as under Docker.
-  The package can see it (TracerPid in /proc/self/status) and, being ptraced, notice it.
-- `gvisor`: the `runsc-trace` runtime has gVisor's own syscall log (--strace) written by the
+- `gvisor` (default): the `runsc-trace` runtime has gVisor's own syscall log (--strace) written by the
   sandbox kernel to the host, where no process in the sandbox can see or kill it. After the
   run the log is converted into the same trace.log the strace parser reads, and deleted.
+- `strace`: the harness's strace runs inside the sandbox, exactly as under Docker. The package
+  can see it (TracerPid in /proc/self/status); under gVisor's ptrace emulation it also misses
+  events (file reads) and slows fork-heavy packages down badly, hence not the default.
+
+Both modes get a watchdog: if the Docker engine stops answering (a sandbox drowning in
+processes can take the engine's calls past their timeouts) the container is killed by name at
+the deadline plus GRACE_S, so a scan always ends close to its deadline.
 
 The mode is the constructor's `trace_mode`, else $SLOPSPOTTER_TRACE_MODE, else strace.
 Runtimes are registered by scripts/setup.d/70-gvisor.sh.
@@ -16,10 +21,10 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
+import threading
 from pathlib import Path
 
-from .base import SandboxJob, SandboxRun
+from .base import NAME_PREFIX, SandboxJob, SandboxRun
 from .docker_backend import DockerBackend
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,7 @@ log = logging.getLogger(__name__)
 RUNSC_LOGDIR = Path(os.environ.get("SLOPSPOTTER_RUNSC_LOGDIR", "/var/log/slopspotter-runsc"))
 RUNTIMES = {"strace": "runsc", "gvisor": "runsc-trace"}
 TRACE_CAP = 256 * 1024 * 1024  # bytes of gVisor log read back; beyond it the trace is truncated
+GRACE_S = 15.0  # after the deadline, the watchdog kills the container whatever the engine says
 
 
 class GVisorBackend(DockerBackend):
@@ -35,7 +41,7 @@ class GVisorBackend(DockerBackend):
 
     def __init__(self, client=None, trace_mode: str | None = None):
         super().__init__(client)
-        trace_mode = trace_mode or os.environ.get("SLOPSPOTTER_TRACE_MODE") or "strace"
+        trace_mode = trace_mode or os.environ.get("SLOPSPOTTER_TRACE_MODE") or "gvisor"
         if trace_mode not in RUNTIMES:
             raise ValueError(f"trace_mode must be one of {', '.join(RUNTIMES)}, not {trace_mode!r}")
         self.trace_mode = trace_mode
@@ -45,9 +51,20 @@ class GVisorBackend(DockerBackend):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         ok, why = super().available()
-        if not ok and "not registered" in why:
-            why += " (install and register gVisor with: bash scripts/setup.d/70-gvisor.sh)"
-        return ok, why
+        if not ok:
+            if "not registered" in why:
+                why += " (install and register gVisor with: bash scripts/setup.d/70-gvisor.sh)"
+            return ok, why
+        mode = os.environ.get("SLOPSPOTTER_TRACE_MODE") or "gvisor"
+        if mode == "gvisor":
+            from .docker_backend import _client
+
+            if "runsc-trace" not in (_client(timeout=5).info().get("Runtimes") or {}):
+                return False, "Docker runtime 'runsc-trace' is not registered (bash scripts/setup.d/70-gvisor.sh)"
+            if not os.access(RUNSC_LOGDIR, os.R_OK | os.W_OK | os.X_OK):
+                return False, (f"trace mode gvisor reads gVisor's syscall log from {RUNSC_LOGDIR}, which this "
+                               "user cannot read and clean (run as root, or SLOPSPOTTER_TRACE_MODE=strace)")
+        return True, f"{why}; trace mode {mode}"
 
     def container_kwargs(self, job: SandboxJob) -> dict:
         kwargs = super().container_kwargs(job)
@@ -57,7 +74,17 @@ class GVisorBackend(DockerBackend):
 
     def run(self, job: SandboxJob) -> SandboxRun:
         self._last_container_id = None
-        run = super().run(job)
+        fired = threading.Event()
+        timer = threading.Timer(job.timeout + GRACE_S, _hard_kill, args=(f"{NAME_PREFIX}{job.scan_id}", fired))
+        timer.daemon = True
+        timer.start()
+        try:
+            run = super().run(job)
+        finally:
+            timer.cancel()
+        if fired.is_set():
+            run.timed_out = True
+            run.details["watchdog"] = f"container killed by the watchdog at the deadline + {GRACE_S:.0f} s"
         run.details["trace_mode"] = self.trace_mode
         if self.trace_mode == "gvisor":
             self._collect_gvisor_log(job, run)
@@ -85,5 +112,12 @@ class GVisorBackend(DockerBackend):
         super()._remove(container)
 
 
-def runsc_path() -> str | None:
-    return shutil.which("runsc")
+def _hard_kill(name: str, fired: threading.Event) -> None:
+    """Kill a container by name through a fresh client (the run's own calls may be stuck)."""
+    fired.set()
+    try:
+        import docker
+
+        docker.from_env(timeout=10).api.kill(name)
+    except Exception as exc:  # gone already, or the engine is down: nothing more to do here
+        log.warning("watchdog could not kill %s: %s", name, exc)
