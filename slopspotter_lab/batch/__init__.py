@@ -1,1 +1,11 @@
-"""batch"""
+"""Batch scanning: `scan_many`, the crash-safe results store, executors (local, Dask), progress.
+
+Imported lazily by `slopspotter_lab.scan_many`; pandas loads only when a batch runs.
+"""
+
+from __future__ import annotations
+
+from .core import scan_many
+from .store import ResultStore
+
+__all__ = ["scan_many", "ResultStore"]

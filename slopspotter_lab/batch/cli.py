@@ -1,0 +1,43 @@
+"""`slopspotter-lab batch IN.csv --out OUT` (DESIGN 4.1)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+OUT_SUFFIXES = (".parquet", ".csv", ".jsonl")
+
+
+def store_dir_for(out: Path) -> Path:
+    """Default store beside the output: OUT.store/ (what --resume finds again)."""
+    return out.with_name(out.name + ".store")
+
+
+def cli_batch(args) -> int:
+    from .core import scan_many
+
+    out = Path(args.out)
+    if out.suffix.lower() not in OUT_SUFFIXES:
+        raise InputError(f"--out must end in {', '.join(OUT_SUFFIXES)}: {out.name!r}")
+    if not Path(args.input).is_file():
+        raise InputError(f"no such input file: {args.input}")
+    store = Path(args.store) if args.store else store_dir_for(out)
+    if args.mode == "scan" and args.backend != "none":
+        from ..sandbox import resolve_backend
+
+        resolve_backend(args.backend)  # exit 3 now, not N error rows later
+    # SLOPSPOTTER_BATCH_TASK=module:function runs a custom per-package analyser instead.
+    task = os.environ.get("SLOPSPOTTER_BATCH_TASK") or None
+    df = scan_many(args.input, mode=args.mode, backend=args.backend, workers=args.workers,
+                   executor=args.scheduler, store=store, resume=args.resume, timeout=args.timeout,
+                   progress=not args.no_progress and sys.stderr.isatty() or None, task=task)
+    from .store import ResultStore
+
+    with ResultStore(store) as st:
+        st.export(out)
+    errors = int((df["status"] == "error").sum())
+    print(f"{len(df)} packages -> {out} ({errors} errors; store {store})", file=sys.stderr)
+    return 0
