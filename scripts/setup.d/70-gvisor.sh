@@ -52,7 +52,7 @@ new = {
     "runsc": {"path": runsc, "runtimeArgs": base},
     "runsc-trace": {"path": runsc, "runtimeArgs": base + [
         "--strace", "--strace-log-size=256", "--debug-command=boot",
-        "--strace-syscalls=execve,execveat,clone,clone3,fork,vfork,exit_group,kill,tkill,tgkill,ptrace,socket,connect,bind,sendto,sendmsg,open,openat,creat,unlink,unlinkat,rename,renameat,renameat2,chmod,fchmodat,mkdir,mkdirat,symlink,symlinkat,link,linkat,truncate,setsid,prctl,memfd_create,mount,chroot,unshare,setns,setuid,fallocate",
+        "--strace-syscalls=mmap,brk,execve,execveat,clone,clone3,fork,vfork,exit_group,kill,tkill,tgkill,ptrace,socket,connect,bind,sendto,sendmsg,open,openat,creat,unlink,unlinkat,rename,renameat,renameat2,chmod,fchmodat,mkdir,mkdirat,symlink,symlinkat,link,linkat,truncate,setsid,prctl,memfd_create,mount,chroot,unshare,setns,setuid,fallocate",
         f"--debug-log={os.environ['SLOP_RUNSC_LOGDIR']}/"]},
 }
 changed = any(runtimes.get(k) != v for k, v in new.items())

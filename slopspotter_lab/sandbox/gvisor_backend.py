@@ -47,6 +47,8 @@ class GVisorBackend(DockerBackend):
         self.trace_mode = trace_mode
         self.runtime = RUNTIMES[trace_mode]
         self._last_container_id: str | None = None
+        self._last_state: dict = {}
+        self._last_memory: dict = {}
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -73,7 +75,7 @@ class GVisorBackend(DockerBackend):
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
-        self._last_container_id = None
+        self._last_container_id, self._last_state, self._last_memory = None, {}, {}
         fired = threading.Event()
         timer = threading.Timer(job.timeout + GRACE_S, _hard_kill, args=(f"{NAME_PREFIX}{job.scan_id}", fired))
         timer.daemon = True
@@ -86,6 +88,10 @@ class GVisorBackend(DockerBackend):
             run.timed_out = True
             run.details["watchdog"] = f"container killed by the watchdog at the deadline + {GRACE_S:.0f} s"
         run.details["trace_mode"] = self.trace_mode
+        if self._last_state.get("OOMKilled") or self._last_memory.get("oom_kill"):
+            run.details["oom_killed"] = True  # the sandbox (sentry, or a stub of it) hit its memory cgroup
+        if self._last_memory:
+            run.details["memory_cgroup"] = self._last_memory
         if self.trace_mode == "gvisor":
             self._collect_gvisor_log(job, run)
         return run
@@ -107,9 +113,42 @@ class GVisorBackend(DockerBackend):
             for path in logs:
                 path.unlink(missing_ok=True)
 
+    def _tar_out(self, container):
+        """Read the container's memory cgroup while it still exists, then copy /out."""
+        self._last_memory = memory_pressure(container.id)
+        return super()._tar_out(container)
+
     def _remove(self, container) -> None:
         self._last_container_id = container.id  # the runsc boot log is named by it
+        self._last_state = (getattr(container, "attrs", None) or {}).get("State") or {}
         super()._remove(container)
+
+
+def memory_pressure(container_id: str) -> dict:
+    """OOM kills and peak usage of a container's memory cgroup (v1 or v2), {} if unreadable.
+
+    Under gVisor an allocation storm ends with the host OOM killer taking a sentry stub and the
+    package exiting 1 with no trace mark: this count is then the only evidence."""
+    out: dict = {}
+    for base in (Path("/sys/fs/cgroup/memory/docker") / container_id,
+                 Path("/sys/fs/cgroup/system.slice") / f"docker-{container_id}.scope",
+                 Path("/sys/fs/cgroup/docker") / container_id):
+        for name in ("memory.oom_control", "memory.events"):
+            try:
+                for line in (base / name).read_text().splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill" and value.strip().isdigit():
+                        out["oom_kill"] = int(value)
+            except OSError:
+                continue
+        for name in ("memory.max_usage_in_bytes", "memory.peak"):
+            try:
+                out["peak_bytes"] = int((base / name).read_text().strip())
+            except (OSError, ValueError):
+                continue
+        if out:
+            return out
+    return out
 
 
 def _hard_kill(name: str, fired: threading.Event) -> None:

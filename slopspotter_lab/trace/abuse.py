@@ -97,8 +97,9 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
     mem = _failed_calls(rows, MEM_CALLS, {"ENOMEM"})
     killed9 = [p for p in phases or [] if p.get("status") == "killed" and p.get("exit_code") in (-9, 137)]
     if details.get("oom_killed") or sum(mem.values()) >= MIN_FAILED_CALLS or from_text("memory") or killed9:
+        broken = [p["name"] for p in phases or [] if p.get("status") in ("killed", "failed")]
         phase = (mem.most_common(1)[0][0] if mem else None) or from_text("memory") or \
-            (killed9[0]["name"] if killed9 else None)
+            (killed9[0]["name"] if killed9 else None) or (broken[0] if broken else None)
         why = ("the sandbox was OOM-killed" if details.get("oom_killed") else
                "memory limit hit" if mem or from_text("memory") else
                f"the {phase} phase was SIGKILLed without a deadline (the OOM killer at the memory limit)")
