@@ -293,8 +293,8 @@ def fit_default(test_size: float = 0.3) -> dict:
     held = metrics.evaluate(test["label"], p, model.thresholds_)
     by_source = {src: metrics.evaluate(test["label"][test["source"] == src], p[(test["source"] == src).to_numpy()],
                                        model.thresholds_) for src in sorted(test["source"].unique())}
-    corpus = {f"{kind}/{'malicious' if lab else 'benign'}": int(n)
-              for (kind, lab), n in df.groupby(["kind", "label"]).size().items()}
+    corpus = {f"{src}:{kind}/{'malicious' if lab else 'benign'}": int(n)
+              for (src, kind, lab), n in df.groupby(["source", "kind", "label"]).size().items()}
     FIGURES.mkdir(exist_ok=True)
     plots.reliability_diagram(test["label"], p, label="held-out").savefig(FIGURES / "reliability.png", dpi=90, bbox_inches="tight")
     plots.roc_plot(test["label"], p, thresholds=model.thresholds_, label="held-out").savefig(FIGURES / "roc.png", dpi=90, bbox_inches="tight")
@@ -323,6 +323,9 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="docker")
     ap.add_argument("--timeout", type=float, default=120.0)
     args = ap.parse_args(argv)
+    shared = ROOT.parent / "shared" / "data"
+    if not os.environ.get("SLOPSPOTTER_DATA_DIR") and shared.is_dir():  # as scripts/test.sh does
+        os.environ["SLOPSPOTTER_DATA_DIR"] = str(shared)
     if args.step in ("names", "all"):
         build_names(args.per_class)
     if args.step in ("scans", "all"):

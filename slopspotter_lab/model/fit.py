@@ -58,6 +58,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     dynamic_features: the columns that only a scan can fill (NaN when there was no scan).
     transforms: {name: {"transform": "log1p"|"clip"|"bool"|"identity", "min", "max"}}.
     C: inverse L2 regularisation strength of the logistic regression.
+    class_weight: "balanced_by_scan" (classes balanced within scanned and unscanned rows),
+        or anything LogisticRegression accepts ("balanced", None).
     calibration: "auto" (isotonic from `isotonic_min` rows, else Platt), "platt", "isotonic", "none".
     cv: folds for the out-of-fold scores that calibration and thresholds are fitted on.
     medium_fpr, high_fpr: false-alarm rates on benign rows that set the medium and high thresholds.
@@ -68,7 +70,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
                  transforms: dict | None = None, C: float = 1.0, calibration: str = "auto",
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
-                 high_fpr: float = 0.02, class_weight: str | None = "balanced", random_state: int = 0,
+                 high_fpr: float = 0.02, class_weight: str | None = "balanced_by_scan", random_state: int = 0,
                  prior_weights: dict | None = None, min_support: int = 0):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
@@ -127,7 +129,26 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     def _estimator(self):
         return make_pipeline(StandardScaler(), LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=5000, random_state=self.random_state))
+            C=self.C, class_weight=None if self.class_weight == "balanced_by_scan" else self.class_weight,
+            max_iter=5000, random_state=self.random_state))
+
+    def _sample_weight(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """With "balanced_by_scan", classes are balanced within scanned and unscanned rows apart.
+
+        A corpus's share of malicious rows among scanned packages and among name-only checks
+        is an accident of how it was built; balancing each group keeps that accident out of the
+        `scan_missing` weight, which then measures what a missing scan hides.
+        """
+        if self.class_weight != "balanced_by_scan":
+            return None
+        missing = Z[:, -1] > 0
+        w = np.ones(len(y))
+        for group in (missing, ~missing):
+            for label in (0, 1):
+                cell = group & (y == label)
+                if cell.any():
+                    w[cell] = group.sum() / (2.0 * cell.sum())
+        return w
 
     # ------------------------------------------------------------ fitting
     def fit(self, X, y):
@@ -145,9 +166,11 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         Z, offset = self._split(self._design(X))
         self.support_ = {n: int(k) for n, k in zip(self.names_in_, support)}
         self.classes_ = np.array([0, 1])
-        self.pipeline_ = self._estimator().fit(Z, y)
+        weight = self._sample_weight(Z, y)
+        fit_params = {} if weight is None else {"logisticregression__sample_weight": weight}
+        self.pipeline_ = self._estimator().fit(Z, y, **fit_params)
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
-        oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function",
+        oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
                                          cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
         self.calibration_ = self._fit_calibration(oof, y)
         p_oof = self._calibrate(oof)
