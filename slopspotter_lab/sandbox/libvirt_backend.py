@@ -158,8 +158,8 @@ class LibvirtBackend(Backend):
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in job.env.items())
         cmd = " ".join(shlex.quote(a) for a in job.command)
         remaining = max(job.timeout - (time.monotonic() - t0), 5.0)
-        res = ssh.run(client, f"cd / && setsid sh -c 'echo $$ > {GUEST_PID_FILE}; exec env {env} {cmd}'",
-                      remaining)
+        inner = f"echo $$ > {GUEST_PID_FILE}; exec env {env} {cmd}"
+        res = ssh.run(client, f"cd / && setsid -w sh -c {shlex.quote(inner)}", remaining)
         if res.timed_out:
             ssh.run(client, f"kill -9 -- -$(cat {GUEST_PID_FILE}) 2>/dev/null; true", 15)
         error = ssh.get_dir(client, "/out", outdir, job.limits.output_bytes)

@@ -9,6 +9,7 @@ reading stdout to the end before stderr).
 from __future__ import annotations
 
 import io
+import socket
 import tarfile
 import time
 from dataclasses import dataclass
@@ -33,12 +34,25 @@ def _keys(keydir: Path):
     return host_key, client_key
 
 
+def _banner(port: int) -> bool:
+    """True when something on the forward speaks SSH (QEMU accepts then drops while the guest boots)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+            sock.settimeout(5)
+            return sock.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
 def connect(port: int, keydir: Path, deadline: float):
     """SSH to 127.0.0.1:port as root, retrying until `deadline` (time.monotonic)."""
     paramiko = require("paramiko", "vm")
     host_key, client_key = _keys(keydir)
     last: Exception | None = None
     while time.monotonic() < deadline:
+        if not _banner(port):  # not up yet: wait quietly instead of letting paramiko log errors
+            time.sleep(0.3)
+            continue
         client = paramiko.SSHClient()
         client.get_host_keys().add(f"[127.0.0.1]:{port}", host_key.get_name(), host_key)
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
