@@ -17,6 +17,7 @@ from ..errors import BackendUnavailable, InputError
 from .docker_backend import IMAGES
 
 BASE_TAG = "slopspotter-lab/base:bookworm"
+_BASE_BUILT: set[str] = set()  # one debootstrap per process, even with --force for several images
 
 
 def images_root() -> Path:
@@ -52,11 +53,12 @@ def build_docker_image(which: str, source: str = "mirror", mirror: str | None = 
         return tag
     args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which]
     if source == "mirror":
-        if force or not _have(BASE_TAG):
+        if (force and BASE_TAG not in _BASE_BUILT) or not _have(BASE_TAG):
             argv = ["bash", str(root / "rootfs" / "build-rootfs.sh"), BASE_TAG]
             if mirror:
                 argv.append(mirror)
             _run(argv, "debootstrap base from the distribution mirror")
+            _BASE_BUILT.add(BASE_TAG)
         args += ["--build-arg", f"BASE={BASE_TAG}"]
     elif source != "registry":
         raise InputError(f"--source {source} is for the VM image; python/node use mirror or registry")

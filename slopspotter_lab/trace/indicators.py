@@ -152,7 +152,7 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
                 else pkg[pkg["category"].eq(cat) & pkg["op"].eq("read")]
             for (phase, path), _g in hits.groupby(["phase", "path"], sort=False):
                 add(id_, f"{path} read", phase, path=path)
-        passwd = reads[reads["path"].eq("/etc/passwd") & pkg.loc[reads.index, "pid"].map(lambda x: role.get(x)).eq("package")]
+        passwd = reads[reads["path"].eq("/etc/passwd") & reads["pid"].map(lambda x: role.get(x)).isin(["package", "root", "host"])]
         for phase, _g in passwd.groupby("phase"):
             add("system_secret_read", "/etc/passwd read by a process the package started", phase, path="/etc/passwd")
         writes = pkg[pkg["op"].isin(["write", "create", "rename", "chmod"]) & pkg["result"].eq("ok")]

@@ -7,21 +7,28 @@ Robust to interleaved lines, failed calls, signals, exits and truncated output.
 
 from __future__ import annotations
 
+import gc
 import re
 
+import numpy as np
 import pandas as pd
 
+# One alternation per line kind. Greedy `(.*)\) += ` finds the LAST ") = " of a line, so
+# arguments may hold parentheses; it is several times faster than a lazy scan.
+_RET = r"(-?\d+|0x[0-9a-f]+|\?)(?:<([^\n]*?)>)?(?: (E[A-Z0-9]+) \([^\n]*\))?[^\n]*?"
 LINE = re.compile(
-    r"^(?P<pid>\d+) +(?P<ts>\d+\.\d+) +(?:"
-    r"(?P<name>\w+)\((?P<args>.*?)(?:\) += (?P<ret>-?\d+|0x[0-9a-f]+|\?)(?:<(?P<retpath>[^\n]*?)>)?"
-    r"(?: (?P<errno>E[A-Z0-9]+) \([^\n]*?\))?[^\n]*| <unfinished \.\.\.>(?P<unf>))"
-    r"|<\.\.\. (?P<rname>\w+) resumed>(?P<rargs>.*?)(?:\) += (?P<rret>-?\d+|0x[0-9a-f]+|\?)(?:<(?P<rretpath>[^\n]*?)>)?"
-    r"(?: (?P<rerrno>E[A-Z0-9]+) \([^\n]*?\))?[^\n]*)?"
-    r"|\+\+\+ (?:exited with (?P<code>-?\d+)|killed by (?P<sig>SIG\w+))[^\n]*\+\+\+"
-    r"|--- (?P<signal>SIG\w+)[^\n]*---"
+    r"^(\d+) +(\d+\.\d+) +(?:"
+    r"(\w+)\((.*)\) += " + _RET +                      # complete call
+    r"|(\w+)\((.*) <unfinished \.\.\.>"                  # first half of an interrupted call
+    r"|<\.\.\. (\w+) resumed>(.*)\) += " + _RET +        # its second half
+    r"|<\.\.\. (\w+) resumed>[^\n]*"                     # resumed but cut off (killed / truncated)
+    r"|\+\+\+ (?:exited with (-?\d+)|killed by (SIG\w+))[^\n]*"
+    r"|--- (SIG\w+)[^\n]*"
     r")$",
     re.M,
 )
+_COLS = ["pid", "ts", "name", "args", "ret", "retpath", "errno", "uname", "uargs", "rname", "rargs", "rret",
+         "rretpath", "rerrno", "cname", "code", "sig", "signal"]
 SIGNUM = {"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
           "SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13,
           "SIGALRM": 14, "SIGTERM": 15, "SIGXCPU": 24, "SIGSYS": 31}
@@ -34,55 +41,64 @@ def parse_events(text: str) -> pd.DataFrame:
     Unfinished calls are completed with their resumed half (same pid, next occurrence);
     an unfinished call that never resumed (killed mid-call) keeps retval NaN.
     """
+    gc_was_on = gc.isenabled()
+    gc.disable()  # millions of short-lived tuples: collection passes would dominate the run time
+    try:
+        return _parse(text)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _parse(text: str) -> pd.DataFrame:
     rows = LINE.findall(text)
     if not rows:
         return pd.DataFrame(columns=EVENT_COLUMNS)
-    cols = ["pid", "ts", "name", "args", "ret", "retpath", "errno", "unf", "rname", "rargs", "rret",
-            "rretpath", "rerrno", "code", "sig", "signal"]
-    df = pd.DataFrame.from_records(rows, columns=cols)
-    df["pid"] = df["pid"].astype("int64")
-    df["ts"] = df["ts"].astype("float64")
-    # a syscall name without a return value can only be an `<unfinished ...>` line
-    is_unf = df["name"].ne("") & df["ret"].eq("")
-    resumed = df["rname"].ne("")
-    if is_unf.any() or resumed.any():
-        _stitch(df, is_unf, resumed)
-    df = df[~resumed].copy()
-    kind = pd.Series("syscall", index=df.index)
-    kind[df["code"].ne("")] = "exit"
-    kind[df["sig"].ne("")] = "killed"
-    kind[df["signal"].ne("")] = "signal"
-    df["kind"] = kind
-    retval = pd.to_numeric(df["ret"].where(~df["ret"].str.startswith("0x"), None), errors="coerce")
-    hexmask = df["ret"].str.startswith("0x")
-    if hexmask.any():
-        retval[hexmask] = df.loc[hexmask, "ret"].map(lambda x: int(x, 16)).astype("float64")
-    retval[kind.eq("exit")] = pd.to_numeric(df.loc[kind.eq("exit"), "code"])
-    retval[kind.eq("killed")] = -pd.to_numeric(df.loc[kind.eq("killed"), "sig"].map(SIGNUM), errors="coerce").fillna(0)
-    df["retval"] = retval
-    df.loc[kind.eq("killed"), "name"] = df.loc[kind.eq("killed"), "sig"]
-    df.loc[kind.eq("signal"), "name"] = df.loc[kind.eq("signal"), "signal"]
-    df.loc[kind.eq("exit"), "name"] = "exit"
-    return df[EVENT_COLUMNS].reset_index(drop=True)
+    # object arrays: fixed-width numpy strings would be as wide as the longest line
+    cols = {c: np.array(v, dtype=object) for c, v in zip(_COLS, zip(*rows))}
+    pid = cols["pid"].astype(np.int64)
+    ts = cols["ts"].astype(np.float64)
+    name, args = cols["name"], cols["args"]
+    ret, retpath, errno = cols["ret"], cols["retpath"], cols["errno"]
+    is_unf = cols["uname"] != ""
+    resumed = (cols["rname"] != "") | (cols["cname"] != "")
+    if is_unf.any():
+        name[is_unf], args[is_unf] = cols["uname"][is_unf], cols["uargs"][is_unf]
+        _stitch(pid, is_unf, resumed, cols, args, ret, retpath, errno)
+    kind = np.full(len(rows), "syscall", dtype=object)
+    exit_ = cols["code"] != ""
+    killed = cols["sig"] != ""
+    signal = cols["signal"] != ""
+    kind[exit_], kind[killed], kind[signal] = "exit", "killed", "signal"
+    name[exit_], name[killed], name[signal] = "exit", cols["sig"][killed], cols["signal"][signal]
+    retval = np.full(len(rows), np.nan)
+    dec = (ret != "") & (ret != "?")
+    hexed = dec & np.array([r[:2] == "0x" for r in ret], dtype=bool)
+    plain = dec & ~hexed
+    retval[plain] = ret[plain].astype(np.float64)
+    if hexed.any():
+        retval[hexed] = [float(int(x, 16)) for x in ret[hexed]]
+    retval[exit_] = cols["code"][exit_].astype(np.float64)
+    retval[killed] = [-float(SIGNUM.get(s, 0)) for s in cols["sig"][killed]]
+    keep = ~resumed
+    return pd.DataFrame({"pid": pid[keep], "ts": ts[keep], "name": name[keep], "args": args[keep],
+                         "retval": retval[keep], "retpath": retpath[keep], "errno": errno[keep],
+                         "kind": kind[keep]})
 
 
-def _stitch(df: pd.DataFrame, is_unf: pd.Series, resumed: pd.Series) -> None:
+def _stitch(pid, is_unf, resumed, cols, args, ret, retpath, errno) -> None:
     """Join `<unfinished ...>` rows with their `<... resumed>` rows (per pid, in order)."""
     pending: dict[int, int] = {}
-    idx_unf = set(df.index[is_unf])
-    sub = df.loc[is_unf | resumed, ["pid", "rargs", "rret", "rretpath", "rerrno"]]
-    args, ret, retpath, errno = df["args"].to_numpy(), df["ret"].to_numpy(), df["retpath"].to_numpy(), df["errno"].to_numpy()
-    args = args.copy(); ret = ret.copy(); retpath = retpath.copy(); errno = errno.copy()
-    for i, pid, rargs, rret, rretpath, rerrno in sub.itertuples(name=None):
-        if i in idx_unf:
-            pending[pid] = i
+    for i in np.flatnonzero(is_unf | resumed):
+        p = int(pid[i])
+        if is_unf[i]:
+            pending[p] = i
             continue
-        j = pending.pop(pid, None)
+        j = pending.pop(p, None)
         if j is None:
             continue
-        args[j] = args[j] + rargs
-        ret[j], retpath[j], errno[j] = rret, rretpath, rerrno
-    df["args"], df["ret"], df["retpath"], df["errno"] = args, ret, retpath, errno
+        args[j] = args[j] + cols["rargs"][i]
+        ret[j], retpath[j], errno[j] = cols["rret"][i], cols["rretpath"][i], cols["rerrno"][i]
 
 
 # ---------------------------------------------------------------- argument decoding helpers

@@ -72,7 +72,10 @@ def write_file(path: str, text: str, uid: int, gid: int, mode: int = 0o600) -> N
         fh.write(text)
     os.chmod(path, mode)
     os.chown(path, uid, gid)
-    os.chown(os.path.dirname(path), uid, gid)
+    parent = os.path.dirname(path)
+    while parent.startswith(pwd.getpwuid(uid).pw_dir + "/"):  # every directory we made is the user's
+        os.chown(parent, uid, gid)
+        parent = os.path.dirname(parent)
 
 
 def plant_honeytokens(user: pwd.struct_passwd, c: dict) -> list[str]:
