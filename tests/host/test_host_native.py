@@ -252,3 +252,12 @@ def test_real_deep_scan_of_synthetic_package_from_loopback_registry(host_factory
     assert {"encoded_exec", "downloader_spawn"} <= ids
     assert any("payload.example.invalid" in c for c in res["networkConnections"])
     assert any("curl" in p for p in res["processSpawns"])
+
+
+def test_cli_host_subcommand_serves_frames(host_factory):
+    h = host_factory(wrapper="import sys; from slopspotter_lab.cli import main; sys.exit(main(['host']))")
+    h.send({"type": "ping", "id": "cli"})
+    reply = h.recv()
+    assert reply["success"] is True and reply["id"] == "cli"
+    assert reply["model"]["loaded"] is True and reply["model"]["name"]
+    assert h.close()[0] == 0
