@@ -23,7 +23,7 @@ from ..indicators import Indicator
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
-               "_build_backend.py", "conftest.py"}
+               "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
 LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 NATIVE_SOURCES = {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".go", ".f90", ".cu"}
 BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Mach-O",
@@ -60,6 +60,16 @@ CREDENTIAL_PATHS = re.compile(
     r"|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg/|\.netrc\b|Login Data|Local State|logins\.json|key4\.db"
     r"|cookies\.sqlite|Local Storage[/\\]leveldb|\.config/gcloud|Keychains?/|wallet\.dat|\.bash_history"
     r"|\.ethereum/keystore|\.electrum/wallets|discord[/\\]Local Storage", re.I)
+# cheap substring gates before the expensive patterns (most files contain none of these)
+_PY_INTERESTING = re.compile(r"\b(exec|eval|compile|subprocess|system|popen|socket|urlopen|urlretrieve|requests|"
+                             r"dup2|marshal|b64decode|fromhex|unhexlify|decompress|spawn)\b|[A-Za-z0-9+/=]{1000}")
+_GATES = {
+    "download_execute": ("curl", "wget", "powershell", "invoke-webrequest", "certutil"),
+    "reverse_shell": ("/dev/tcp", "/dev/udp", "nc ", "ncat", "bash -i", "mkfifo", "socat", "sh -i", "net.socket"),
+    "credential_paths": (".aws", ".ssh", ".npmrc", ".pypirc", "credentials", ".docker", ".kube", "shadow", ".gnupg",
+                         ".netrc", "login data", "local state", "logins.json", "key4.db", "cookies.sqlite",
+                         "leveldb", "gcloud", "keychain", "wallet", "history", "keystore", "electrum"),
+}
 JS_NETWORK = re.compile(r"require\(\s*['\"](https?|net|dgram|dns|tls)['\"]\s*\)|\bfetch\(|XMLHttpRequest|axios\.|got\(", re.I)
 JS_PROCESS = re.compile(r"require\(\s*['\"]child_process['\"]\s*\)|\b(execSync|spawnSync|execFile|spawn|exec)\(", re.I)
 JS_ENCODED_EXEC = re.compile(
@@ -128,9 +138,16 @@ class _PyVisitor(ast.NodeVisitor):
             self.strings.append((node.lineno, text))
 
 
+_TAILS: dict[int, tuple[frozenset, tuple]] = {}
+
+
 def _matches(name: str, names: set[str]) -> bool:
-    return name in names or any(name.endswith("." + n) for n in names if "." in n) or name.split(".")[-1] in {
-        n for n in names if "." not in n}
+    """Exact dotted name, a dotted suffix of it, or a bare function name (aliases resolved earlier)."""
+    key = id(names)
+    if key not in _TAILS:
+        _TAILS[key] = (frozenset(n for n in names if "." not in n), tuple("." + n for n in names if "." in n))
+    bare, dotted = _TAILS[key]
+    return name in names or name.rsplit(".", 1)[-1] in bare or name.endswith(dotted)
 
 
 def _calls_in(node: ast.AST) -> list[str]:
@@ -173,8 +190,10 @@ def analyze_python(rel: str, text: str, build_time: bool) -> list[Indicator]:
         if net:
             out.append(_ind("setup_network", "medium", f"{rel} imports {', '.join(net)} at build time"))
     for line, s in v.strings:
+        if s.count(" ") > len(s) // 50:  # prose and docstrings have spaces; packed payloads do not
+            continue
         compact = re.sub(r"\s+", "", s)
-        if len(compact) >= 1000 and entropy(compact) > 5.0:
+        if len(compact) >= 1000 and entropy(compact) > 5.3:
             out.append(_ind("obfuscation", "medium",
                             f"{rel}:{line} {len(compact)}-character string with entropy {entropy(compact):.1f} bits/char"))
             break
@@ -184,17 +203,20 @@ def analyze_python(rel: str, text: str, build_time: bool) -> list[Indicator]:
 def analyze_text(rel: str, text: str, build_time: bool) -> list[Indicator]:
     """Pattern findings that apply to any text file (shell, JS, Python, config)."""
     out = []
+    lower = text.lower()
     for pattern, id_, sev in ((DOWNLOAD_EXEC, "download_execute", "critical" if build_time else "high"),
                               (REVERSE_SHELL, "reverse_shell", "critical"),
-                              (CREDENTIAL_PATHS, "credential_paths", "high" if build_time else "medium")):
+                              (CREDENTIAL_PATHS, "credential_paths", "high" if build_time else "low")):
+        if not any(g in lower for g in _GATES[id_]):
+            continue
         m = pattern.search(text)
         if m:
             line = text.count("\n", 0, m.start()) + 1
             out.append(_ind(id_, sev, f"{rel}:{line} {m.group(0)[:100]!r}"))
-    long_lines = [ln for ln in text.splitlines() if len(ln) > 2000]
+    long_lines = [ln for ln in text.splitlines() if len(ln) > 2000] if len(text) > 2000 else []
     if long_lines and not rel.endswith((".min.js", ".map", ".json", ".svg", ".css")):
         worst = max(long_lines, key=len)
-        if entropy(worst) > 4.8:
+        if worst.count(" ") < len(worst) // 50 and entropy(worst) > 5.3:
             out.append(_ind("obfuscation", "medium",
                             f"{rel}: line of {len(worst)} characters, entropy {entropy(worst):.1f} bits/char"))
     return out
@@ -213,6 +235,26 @@ def analyze_js(rel: str, text: str, build_time: bool) -> list[Indicator]:
             out.append(_ind("setup_network", "high", f"{rel} (run at install) uses the network"))
         if JS_PROCESS.search(text):
             out.append(_ind("setup_process", "high", f"{rel} (run at install) starts processes"))
+    return out
+
+
+def summarize(inds: list[Indicator]) -> list[Indicator]:
+    """One indicator per id for a package (the most severe), noting how many more there were.
+
+    A big package repeating a benign pattern in 50 files must not look 50 times as bad.
+    """
+    from ..indicators import SEVERITY_RANK
+
+    groups: dict[str, list[Indicator]] = {}
+    for i in inds:
+        groups.setdefault(i.id, []).append(i)
+    out = []
+    for items in groups.values():
+        top = max(items, key=lambda i: SEVERITY_RANK[i.severity])
+        if len(items) > 1:
+            top = Indicator(top.id, top.severity, f"{top.evidence} (+{len(items) - 1} more)", source=top.source,
+                            extra={**top.extra, "count": len(items)})
+        out.append(top)
     return out
 
 
@@ -286,8 +328,9 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
         if b"\0" in head[:4096]:
             continue
         text = head.decode("utf-8", errors="replace")
-        build_time = path.name in BUILD_FILES or rel in script_files or any(rel.endswith(s) for s in script_files)
-        if path.suffix in (".py", ".pyw") or path.name in BUILD_FILES:
+        top_build = path.name in BUILD_FILES and len(Path(rel).parts) <= 2
+        build_time = top_build or rel in script_files or any(rel.endswith(s) for s in script_files)
+        if (path.suffix in (".py", ".pyw") or top_build) and (build_time or _PY_INTERESTING.search(text)):
             out += analyze_python(rel, text, build_time)
         elif path.suffix in (".js", ".cjs", ".mjs", ".ts"):
             out += analyze_js(rel, text, build_time)
@@ -298,7 +341,7 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
         out.append(_ind("shipped_binary", "medium",
                         f"{len(binaries)} executable binar{'y' if len(binaries) == 1 else 'ies'} in a pure "
                         f"{eco.value} package: {', '.join(binaries[:3])}"))
-    return _dedupe(out)
+    return summarize(_dedupe(out))
 
 
 def analyze_artifact(path: Path, ecosystem) -> list[Indicator]:
