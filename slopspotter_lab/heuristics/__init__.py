@@ -48,6 +48,8 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
                 report.indicators = [i for i in report.indicators if i.id != "typosquat"]
             report.indicators.append(confusion)
             report.suggestion = confusion.extra["suggestion"]
+        if exists is False and not report.suggestion and similar:
+            report.suggestion = similar[0]  # "did you mean": the closest popular name
         if meta is not None:
             report.indicators += metadata.analyze_metadata(meta)
     if artifact_path is not None:

@@ -49,3 +49,11 @@ def test_analyze_prefers_import_explanation_over_typosquat():
     assert "import_name_confusion" in {i.id for i in report.indicators}
     squat = analyze(parse_spec("reqeusts"), None, offline=True)
     assert squat.typosquat_of == "requests" and [i.id for i in squat.indicators] == ["typosquat"]
+
+
+def test_missing_name_gets_did_you_mean():
+    spec = parse_spec("pandass-x")
+    missing = PackageMetadata(name="pandass-x", ecosystem=Ecosystem.PYPI, exists=False)
+    report = analyze(parse_spec("reqursts"), missing)
+    assert report.suggestion == "requests"
+    assert analyze(spec, PackageMetadata(name="x", ecosystem=Ecosystem.PYPI, exists=True)).suggestion is None
