@@ -69,6 +69,7 @@ class Host:
                 if body is None:
                     break
                 self.handle(body)
+                self._warm_once()
         finally:
             self._pool.shutdown(wait=True)
         return 0
@@ -104,6 +105,14 @@ class Host:
             reply = _error(f"internal error: {type(exc).__name__}: {exc}")
         self.send(self._tag(reply, req_id))
 
+    def _warm_once(self) -> None:
+        """After the first reply, load the check machinery (popular lists) in the background,
+        so the first check is not slow and the first ping is not delayed."""
+        if getattr(self, "_warmed", False) or os.environ.get("SLOPSPOTTER_HOST_WARM", "1") == "0":
+            return
+        self._warmed = True
+        threading.Thread(target=_warm_check, name="warm-check", daemon=True).start()
+
     @staticmethod
     def _tag(reply: dict, req_id: Any) -> dict:
         if req_id is not None:
@@ -128,6 +137,16 @@ class Host:
             with self._pending_lock:
                 self._pending -= 1
         self.send(self._tag(reply, req_id))
+
+
+def _warm_check() -> None:
+    try:
+        from ..check import check_records
+
+        check_records(["requests"], "pypi", offline=True, workers=1)
+        check_records(["express"], "npm", offline=True, workers=1)
+    except Exception as exc:  # warming is an optimisation; a real check reports real errors
+        log.debug("warm-up failed: %s", exc)
 
 
 def _binary_stdio() -> tuple[BinaryIO, BinaryIO]:
