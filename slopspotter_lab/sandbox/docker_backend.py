@@ -149,6 +149,7 @@ class DockerBackend(Backend):
             hostname=job.hostname,
             labels=owner_labels(job.scan_id),
             network_mode="none",
+            cgroupns="private",  # /proc/1/cgroup shows "/" instead of /docker/<id>
             dns=["127.0.0.53"],
             cap_drop=["ALL"],
             cap_add=list(self.cap_add),
