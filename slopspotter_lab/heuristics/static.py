@@ -24,6 +24,7 @@ MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
                "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
+PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")  # a build hook sits beside one of these
 LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 NATIVE_SOURCES = {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".go", ".f90", ".cu"}
 BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Mach-O",
@@ -328,7 +329,8 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
         if b"\0" in head[:4096]:
             continue
         text = head.decode("utf-8", errors="replace")
-        top_build = path.name in BUILD_FILES and len(Path(rel).parts) <= 2
+        top_build = path.name in BUILD_FILES and len(Path(rel).parts) <= 2 and (
+            path.name == "setup.py" or any((path.parent / f).exists() for f in PROJECT_FILES))
         build_time = top_build or rel in script_files or any(rel.endswith(s) for s in script_files)
         if (path.suffix in (".py", ".pyw") or top_build) and (build_time or _PY_INTERESTING.search(text)):
             out += analyze_python(rel, text, build_time)

@@ -129,3 +129,11 @@ def test_wheel_and_hostile_archive(tmp_path):
         tf.addfile(info, None)
     inds = analyze_artifact(bad, "pypi")
     assert [(i.id, i.severity) for i in inds] == [("unsafe_archive", "high")]
+
+
+def test_build_hook_only_counts_beside_project_files(tmp_path):
+    hook = "import subprocess\nsubprocess.run(['make'])\n"
+    lib = _tree(tmp_path / "lib", {"api/build.py": hook})
+    assert "setup_process" not in _ids(analyze_artifact(lib, "pypi"))
+    proj = _tree(tmp_path / "proj", {"p-1.0/hatch_build.py": hook, "p-1.0/pyproject.toml": "[project]\nname='p'\n"})
+    assert "setup_process" in _ids(analyze_artifact(proj, "pypi"))
