@@ -41,7 +41,7 @@ def _ours() -> set[str]:
 
 
 def _job_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("slopspotter-job-*")}
+    return {p.name for p in Path(tempfile.gettempdir()).iterdir()}
 
 
 def _runsc_logs() -> set[str]:
@@ -57,10 +57,19 @@ def _report(record: dict) -> None:
             fh.write(json.dumps(record) + "\n")
 
 
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Scans make their job directories here, so leftovers are ours (others scan concurrently)."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    yield private
+
+
 def _scan(case: dict, backend: str):
     from slopspotter_lab.scan import scan
 
-    before = (_job_dirs(), _runsc_logs())
+    before = (set(), _runsc_logs())
     t0 = time.monotonic()
     result = scan(str(CORPUS / case["path"]), ecosystem=case["ecosystem"], backend=backend, timeout=TIMEOUT)
     took = time.monotonic() - t0
@@ -71,7 +80,7 @@ def _scan(case: dict, backend: str):
                                    if i["id"] in ("resource_abuse", "tracer_tamper", "honeytoken_read")}),
              "dns": sorted(r["hostname"] for r in d["dns"]), "error": d["error"]})
     assert _ours() == set(), "a container was left behind"
-    assert _job_dirs() <= before[0], "a job directory was left in the temp dir"
+    assert _job_dirs() == before[0], f"left in the temp dir: {_job_dirs()}"
     assert _runsc_logs() <= before[1], "a gVisor syscall log was left on the host"
     return result, d, took
 
