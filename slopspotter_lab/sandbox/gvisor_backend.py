@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from .base import NAME_PREFIX, SandboxJob, SandboxRun
@@ -112,6 +113,20 @@ class GVisorBackend(DockerBackend):
         finally:
             for path in logs:
                 path.unlink(missing_ok=True)
+
+    def cleanup_strays(self, all_owners: bool = False) -> int:
+        """Containers (as the Docker backend) plus gVisor syscall logs a crashed run left on the
+        host: older than an hour (no scan lasts that long), or with all_owners any idle one."""
+        removed = super().cleanup_strays(all_owners=all_owners)
+        idle = 60.0 if all_owners else 3600.0
+        for path in RUNSC_LOGDIR.glob("runsc.log.*") if os.access(RUNSC_LOGDIR, os.W_OK) else []:
+            try:
+                if time.time() - path.stat().st_mtime > idle:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def _tar_out(self, container):
         """Read the container's memory cgroup while it still exists, then copy /out."""

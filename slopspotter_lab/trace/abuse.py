@@ -120,7 +120,7 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
     return found
 
 
-FATAL = re.compile(r"SIG(KILL|TERM|STOP|INT|QUIT|HUP|ABRT|SEGV)|\b(9|15|19)\b")
+FATAL = re.compile(r"SIG(KILL|TERM|STOP|INT|QUIT|HUP|ABRT|SEGV)|\b(9|15|19|0x9|0xf|0x13)\b")
 
 
 def _harness_facts(run) -> dict:
