@@ -52,35 +52,52 @@ def parse_list(doc) -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _load(ecosystem: Ecosystem, path: str | None, mtime: float) -> tuple[str, ...]:
+def _load(ecosystem: Ecosystem, path: str | None, mtime: float) -> tuple[tuple[str, ...], dict[str, int]]:
+    """(names in rank order, normalised name -> 1-based rank) for one version of one file."""
     if path is None:
         log.warning("no popular %s list found; run `slopspotter-lab data update`", ecosystem.value)
-        return ()
+        return (), {}
     with open(path, encoding="utf-8") as fh:
-        return tuple(parse_list(json.load(fh)))
+        names = tuple(parse_list(json.load(fh)))
+    rank: dict[str, int] = {}
+    for i, n in enumerate(names):
+        rank.setdefault(normalize_name(n, ecosystem), i + 1)
+    return names, rank
+
+
+_LOOKED_UP: dict[tuple, tuple[float, str | None, float]] = {}
+RECHECK_SECONDS = 5.0  # how often to stat the list file again (check runs thousands of names)
+
+
+def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
+    import os
+    import time
+
+    key = (ecosystem, os.environ.get("SLOPSPOTTER_DATA_DIR"), os.environ.get("SLOPSPOTTER_CACHE_DIR"),
+           os.environ.get("XDG_CACHE_HOME"))
+    now = time.monotonic()
+    seen = _LOOKED_UP.get(key)
+    if seen is None or now - seen[0] > RECHECK_SECONDS:
+        path = list_path(ecosystem)
+        seen = (now, str(path) if path else None, path.stat().st_mtime if path else 0.0)
+        _LOOKED_UP[key] = seen
+    return _load(ecosystem, seen[1], seen[2])
 
 
 def load_popular(ecosystem) -> list[str]:
     """Popular names, most popular first (as spelled upstream). Empty when no list is available."""
-    eco = Ecosystem.parse(ecosystem)
-    path = list_path(eco)
-    return list(_load(eco, str(path) if path else None, path.stat().st_mtime if path else 0.0))
+    return list(_current(Ecosystem.parse(ecosystem))[0])
 
 
-@lru_cache(maxsize=None)
-def _rank_index(ecosystem: Ecosystem, names: tuple[str, ...]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i, n in enumerate(names):
-        out.setdefault(normalize_name(n, ecosystem), i + 1)
-    return out
+def popular_names(ecosystem) -> tuple[str, ...]:
+    """load_popular without the copy (for hot paths)."""
+    return _current(Ecosystem.parse(ecosystem))[0]
 
 
 def popular_rank(name: str, ecosystem) -> int | None:
     """1-based rank of a (normalised) name in the popular list, or None."""
     eco = Ecosystem.parse(ecosystem)
-    path = list_path(eco)
-    names = _load(eco, str(path) if path else None, path.stat().st_mtime if path else 0.0)
-    return _rank_index(eco, names).get(normalize_name(name, eco))
+    return _current(eco)[1].get(normalize_name(name, eco))
 
 
 # ----------------------------------------------------------------- refresh
@@ -145,6 +162,7 @@ def cli_data(args) -> int:
         for eco, path in update(args.source).items():
             print(f"{eco.value}: {len(parse_list(json.loads(path.read_text())))} names -> {path}")
         _load.cache_clear()
+        _LOOKED_UP.clear()
         return 0
     if action in (None, "info"):
         for eco in FILES:

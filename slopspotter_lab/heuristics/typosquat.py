@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..ecosystems import Ecosystem, normalize_name, validate_name
 from ..errors import InputError
-from .popular import load_popular
+from .popular import load_popular, popular_names
 
 REFERENCE_SIZE = {Ecosystem.PYPI: 5000, Ecosystem.NPM: 5000}  # popular names squats aim at
 MIN_EDIT_LEN = 5
@@ -260,14 +260,35 @@ class _Reference:
         self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
 
 
-@lru_cache(maxsize=8)
+_REFS: dict[tuple, tuple[tuple, _Reference]] = {}
+
+
 def _reference(eco: Ecosystem, names: tuple[str, ...]) -> _Reference:
-    return _Reference(names, eco)
+    """Built once per list object (keyed by identity: hashing 5,000 names per call is slow)."""
+    key = (eco, id(names))
+    hit = _REFS.get(key)
+    if hit is None or hit[0] is not names:
+        if len(_REFS) > 16:
+            _REFS.clear()
+        hit = _REFS[key] = (names, _Reference(names, eco))
+    return hit[1]
 
 
 def reference_names(ecosystem, size: int | None = None) -> tuple[str, ...]:
     eco = Ecosystem.parse(ecosystem)
-    return tuple(load_popular(eco)[: size or REFERENCE_SIZE[eco]])
+    return _head(popular_names(eco), size or REFERENCE_SIZE[eco])
+
+
+_HEADS: dict[tuple, tuple[tuple, tuple]] = {}
+
+
+def _head(names: tuple[str, ...], size: int) -> tuple[str, ...]:
+    """The same tuple object for the same list and size, so _reference's identity key holds."""
+    key = (id(names), size)
+    hit = _HEADS.get(key)
+    if hit is None or hit[0] is not names:
+        hit = _HEADS[key] = (names, names[:size])
+    return hit[1]
 
 
 def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
@@ -336,7 +357,8 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
 
     eco = Ecosystem.parse(ecosystem)
     q = normalize_name(name, eco)
-    ref = _reference(eco, tuple(reference) if reference is not None else reference_names(eco))
+    ref = _reference(eco, reference_names(eco) if reference is None else
+                     reference if isinstance(reference, tuple) else tuple(reference))
     if q in ref.rank:
         return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
     near = process.extract(q, ref.edit_targets, scorer=OSA.distance, score_cutoff=2, limit=8)

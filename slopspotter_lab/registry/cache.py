@@ -21,10 +21,21 @@ from .. import config
 NEGATIVE_TTL_FRACTION = 0.25  # not-found answers live a quarter of the normal TTL
 
 
+_ROOTS: dict[tuple, Path] = {}
+
+
+def _root() -> Path:
+    """<cache>/registry, memoised per environment (config.cache_dir() mkdirs on every call)."""
+    key = (os.environ.get("SLOPSPOTTER_CACHE_DIR"), os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"))
+    if key not in _ROOTS:
+        _ROOTS[key] = config.cache_dir() / "registry"
+    return _ROOTS[key]
+
+
 def _key_path(ecosystem: str, name: str, version: str | None) -> Path:
     key = f"{ecosystem}\0{name}\0{version or ''}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return config.cache_dir() / "registry" / ecosystem / digest[:2] / f"{digest}.json"
+    return _root() / ecosystem / digest[:2] / f"{digest}.json"
 
 
 def load(ecosystem: str, name: str, version: str | None, *, allow_stale: bool = False,
@@ -65,7 +76,7 @@ def store(ecosystem: str, name: str, version: str | None, meta: dict[str, Any]) 
 
 def clear(ecosystem: str | None = None) -> int:
     """Remove cached answers (all, or one ecosystem's); returns how many files went."""
-    root = config.cache_dir() / "registry"
+    root = _root()
     if ecosystem:
         root = root / ecosystem
     count = 0
