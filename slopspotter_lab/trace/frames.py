@@ -117,7 +117,12 @@ def _file_rows(ev: pd.DataFrame) -> pd.DataFrame:
     op[names.isin(["mkdir", "mkdirat"])] = "create"
     op[names.isin(["execve", "execveat"])] = "exec"
     op[names.eq("truncate")] = "write"
+    # cwd per event: -yy prints AT_FDCWD</cwd> on *at calls; carry it forward per process so
+    # relative paths of plain mkdir/chmod/unlink calls resolve too
+    cwd = ev["args"].str.extract(r"^AT_FDCWD<([^>]*)>", expand=False)
+    cwd = cwd.groupby(ev["pid"]).ffill().groupby(ev["pid"]).bfill()
     sel = ev[op.notna()].copy()
+    sel["cwd"] = cwd[op.notna()]
     sel["op"] = op[op.notna()]
     if sel.empty:
         return sel.assign(path=pd.Series(dtype=str))
@@ -128,6 +133,7 @@ def _file_rows(ev: pd.DataFrame) -> pd.DataFrame:
     dirfd = sel["args"].str.extract(r"^(?:AT_FDCWD|-?\d+)<([^>]*)>", expand=False)
     resolved = sel["retpath"].where(sel["name"].isin(OPEN_CALLS) & sel["retpath"].str.startswith("/"), "")
     path = path.map(unescape)
+    dirfd = dirfd.fillna(sel["cwd"])
     rel = ~path.str.startswith("/") & dirfd.notna()
     joined = [posixpath.normpath(posixpath.join(d, p)) for d, p in zip(dirfd[rel], path[rel])]
     path = path.copy()
