@@ -55,7 +55,10 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
     if artifact_path is not None:
         from .static import analyze_artifact
 
-        report.indicators += analyze_artifact(Path(artifact_path), spec.ecosystem)
+        static = analyze_artifact(Path(artifact_path), spec.ecosystem)
+        if any(i.id == "install_scripts" for i in static):  # the manifest and the tarball say it once
+            report.indicators = [i for i in report.indicators if i.id != "install_scripts"]
+        report.indicators += static
     return report
 
 

@@ -57,3 +57,16 @@ def test_missing_name_gets_did_you_mean():
     report = analyze(parse_spec("reqursts"), missing)
     assert report.suggestion == "requests"
     assert analyze(spec, PackageMetadata(name="x", ecosystem=Ecosystem.PYPI, exists=True)).suggestion is None
+
+
+def test_install_scripts_reported_once_with_artifact(tmp_path):
+    import json as _json
+
+    pkg = tmp_path / "package"
+    pkg.mkdir()
+    (pkg / "package.json").write_text(_json.dumps({"name": "p", "scripts": {"postinstall": "node x.js"}}))
+    meta = PackageMetadata(name="p", ecosystem=Ecosystem.NPM, exists=True, release_count=3,
+                           install_scripts={"postinstall": "node x.js"}, repository="https://example.test/r",
+                           description_length=100)
+    inds = analyze(parse_spec("p", "npm"), meta, tmp_path).indicators
+    assert [i.id for i in inds].count("install_scripts") == 1
