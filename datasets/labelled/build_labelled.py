@@ -254,6 +254,10 @@ def build_scans(real: int, backend: str, timeout: float) -> None:
 # ------------------------------------------------------------------ fit
 
 PRIOR = HERE / "prior_weights.json"
+# Name rows carry only name heuristics (typosquat, not_found), which are nearly always
+# malicious here; breadth and worst severity of heuristic evidence would learn that again and
+# pass it on to metadata indicators (empty description ...) that are common in real packages.
+CONFOUNDED = ["distinct_heuristic", "max_severity"]
 MODEL_OUT = ROOT / "slopspotter_lab" / "model" / "default_model.json"
 FIGURES = HERE / "figures"
 
@@ -262,10 +266,18 @@ def load_rows():
     """Both CSVs as one DataFrame; empty feature cells (no scan) become NaN."""
     import pandas as pd
 
+    from slopspotter_lab.model import features
+
     frames = [pd.read_csv(p, keep_default_na=True) for p in (NAME_ROWS, SCAN_ROWS) if p.exists()]
     if not frames:
         raise SystemExit("no rows yet: run the names and scans steps first")
-    return pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True)
+    # Features are recomputed from the recorded indicators, so a change to features.py never
+    # needs the scans again.
+    rows = [features.extract([{"id": i, "severity": s} for i, s in json.loads(cell)], dynamic=bool(scanned))
+            for cell, scanned in zip(df["indicators"], df["scanned"])]
+    feats = pd.DataFrame(rows, index=df.index, columns=features.feature_names()).astype(float)
+    return pd.concat([df[["name", "ecosystem", "label", "kind", "source", "scanned", "indicators"]], feats], axis=1)
 
 
 def fit_default(test_size: float = 0.3) -> dict:
@@ -283,9 +295,12 @@ def fit_default(test_size: float = 0.3) -> dict:
     strata = df["label"].astype(str) + "/" + df["source"]
     train, test = train_test_split(df, test_size=test_size, stratify=strata, random_state=SEED % 2**32)
     prior = {f["name"]: f for f in json.loads(PRIOR.read_text())["features"]}
-    base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_IDS),
-                        transforms={n: {"transform": "log1p"} for n in names},
-                        prior_weights=prior, min_support=5, calibration="platt", random_state=0)
+    transforms = {n: {"transform": "log1p"} for n in names}
+    transforms["max_severity"] = {"transform": "identity"}
+    base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_FEATURES),
+                        transforms=transforms,
+                        prior_weights=prior, min_support=5, calibration="platt", random_state=0,
+                        fixed_features=CONFOUNDED)
     search = GridSearchCV(base, {"C": [0.03, 0.1, 0.3, 1.0, 3.0]}, scoring="neg_log_loss",
                           cv=StratifiedKFold(5, shuffle=True, random_state=0)).fit(train[names], train["label"])
     model = search.best_estimator_

@@ -65,13 +65,14 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     medium_fpr, high_fpr: false-alarm rates on benign rows that set the medium and high thresholds.
     prior_weights: {name: {"weight", "transform", ...}} for features too rare to fit.
     min_support: features non-zero in fewer training rows than this use `prior_weights`.
+    fixed_features: features never fitted (prior weight, or 0): for signals the corpus confounds.
     """
 
     def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
                  transforms: dict | None = None, C: float = 1.0, calibration: str = "auto",
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
                  high_fpr: float = 0.02, class_weight: str | None = "balanced_by_scan", random_state: int = 0,
-                 prior_weights: dict | None = None, min_support: int = 0):
+                 prior_weights: dict | None = None, min_support: int = 0, fixed_features: Sequence[str] = ()):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
         self.transforms = transforms
@@ -85,6 +86,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.prior_weights = prior_weights
         self.min_support = min_support
+        self.fixed_features = fixed_features
 
     # ------------------------------------------------------------ design matrix
     def _names(self, X) -> list[str]:
@@ -161,7 +163,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.fixed_ = {}
         support = (np.nan_to_num(np.asarray(X[self.names_in_] if hasattr(X, "columns") else X, float)) != 0).sum(axis=0)
         for n, k in zip(self.names_in_, support):
-            if k < self.min_support:
+            if k < self.min_support or n in set(self.fixed_features):
                 self.fixed_[n] = dict((self.prior_weights or {}).get(n) or {"weight": 0.0, "transform": "identity"})
         Z, offset = self._split(self._design(X))
         self.support_ = {n: int(k) for n, k in zip(self.names_in_, support)}

@@ -13,7 +13,7 @@ from slopspotter_lab.model.fit import ScoringModel
 from slopspotter_lab.model.scoring import Model, load_model
 
 NAMES = features.feature_names()
-DYN = list(features.DYNAMIC_IDS)
+DYN = list(features.DYNAMIC_FEATURES)
 SEV = list(features.SEVERITY_FACTORS)
 
 
