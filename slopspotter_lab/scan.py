@@ -215,8 +215,8 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
             return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds,
                               error=f"{spec.name} does not exist on {spec.ecosystem.value}; nothing to scan",
                               duration_s=time.monotonic() - started)
-        if package["version"] and not spec.version:
-            spec = parse_spec(spec.name, spec.ecosystem, version=package["version"], allow_path=False)
+        # no version asked for: let pip/npm pick the newest one that installs in the sandbox
+        # (the registry's latest may need a newer Python); the artifact names what ran
     chosen = resolve_backend(backend)
     if chosen is None:
         inds, herr = _heuristics(spec, meta, spec.path, offline)
@@ -234,7 +234,7 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
     try:
         say("prefetch")
         job, doc = build_job(spec, workdir, timeout, scan_id, execute=execute)
-        package["version"] = package["version"] or _version_from(doc["artifact"])
+        package["version"] = _version_from(doc["artifact"]) or package["version"]
         inds, herr = _heuristics(spec, meta, job.jobdir / "artifacts" / doc["artifact"].rsplit("/", 1)[-1], offline)
         say(f"sandbox ({chosen.name})")
         run = chosen.run(job)

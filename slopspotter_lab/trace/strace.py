@@ -81,9 +81,12 @@ def _parse(text: str) -> pd.DataFrame:
     retval[exit_] = cols["code"][exit_].astype(np.float64)
     retval[killed] = [-float(SIGNUM.get(s, 0)) for s in cols["sig"][killed]]
     keep = ~resumed
-    return pd.DataFrame({"pid": pid[keep], "ts": ts[keep], "name": name[keep], "args": args[keep],
-                         "retval": retval[keep], "retpath": retpath[keep], "errno": errno[keep],
-                         "kind": kind[keep]})
+    # object columns: converting half a million strings to Arrow costs more than it saves here
+    obj = {c: pd.Series(v[keep], dtype=object) for c, v in
+           (("name", name), ("args", args), ("retpath", retpath), ("errno", errno), ("kind", kind))}
+    return pd.DataFrame({"pid": pid[keep], "ts": ts[keep], "name": obj["name"], "args": obj["args"],
+                         "retval": retval[keep], "retpath": obj["retpath"], "errno": obj["errno"],
+                         "kind": obj["kind"]})
 
 
 def _stitch(pid, is_unf, resumed, cols, args, ret, retpath, errno) -> None:

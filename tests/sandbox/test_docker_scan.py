@@ -109,3 +109,13 @@ def test_stray_reaping_respects_live_owners():
                 c.remove(force=True)
             except Exception:
                 pass
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name,eco", [("six", "pypi"), ("ms", "npm")])
+def test_well_known_package_scans_clean(name, eco):
+    """A real popular package from the live registry: installs, imports, raises nothing dynamic."""
+    r = scan(name, ecosystem=eco, backend="docker", timeout=90)
+    assert [p["status"] for p in r.phases][:2] == ["ok", "ok"], r.phases
+    assert not r.dynamic_indicators, [i.evidence for i in r.dynamic_indicators]
+    assert r.package["version"] and r.package["source"] == "registry"
