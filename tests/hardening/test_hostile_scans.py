@@ -89,11 +89,14 @@ def _scan(case: dict, backend: str):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", [c for c in CASES if c["expect_indicator"]], ids=lambda c: c["path"])
 def test_hostile_case_is_contained_and_reported(case, backend):
-    if case["expect_kind"] == "output":
-        pytest.xfail("phase output is not capped yet: the runner spools it whole to /tmp (see docs/security.md)")
     result, d, took = _scan(case, backend)
     assert took < TIMEOUT + MARGIN, f"{took:.1f}s is past the deadline"
     assert json.loads(result.to_json())["package"]["name"]  # a readable, serialisable result
+    if backend == "gvisor" and case["path"].endswith("killtracer"):
+        # gVisor's log is the tracer: TracerPid is 0, nothing to kill, and the read is captured
+        assert any(i["id"] == "honeytoken_read" for i in d["indicators"]), d["indicators"]
+        assert not any(i["id"] == "tracer_tamper" for i in d["indicators"])
+        return
     hits = [i for i in d["indicators"] if i["id"] == case["expect_indicator"]]
     kinds = {(i.get("extra") or {}).get("kind") for i in hits}
     assert kinds & ALLOWED[case["expect_kind"]], (d["indicators"], d["phases"], d["error"])
@@ -117,3 +120,6 @@ def test_what_a_package_can_see(backend):
     assert not {t for t in tells if t.startswith(PROJECT_TELLS)}, tells
     if backend == "gvisor":
         assert "cgroup-docker" not in tells  # gVisor shows its own cgroup tree
+        assert "tracerpid" not in tells  # the default trace mode has no tracer inside
+    else:
+        assert "tracerpid" in tells  # strace inside is visible: the measured trade-off

@@ -15,7 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,17 +25,38 @@ def report(**event) -> None:
     os.write(REPORT_FD, (json.dumps(event) + "\n").encode())
 
 
+OUTPUT_CAP = 16 * 1024 * 1024  # bytes of phase output counted as normal; past it: a flood
+
+
+def _drain(pipe, sink: dict) -> None:
+    """Read a phase's output to the end, keeping only the last 2000 bytes and the byte count,
+    so an output flood costs neither memory nor scratch disk (it used to be spooled to /tmp)."""
+    tail = b""
+    while True:
+        try:
+            chunk = pipe.read(65536)
+        except (OSError, ValueError):
+            break
+        if not chunk:
+            break
+        sink["bytes"] += len(chunk)
+        tail = (tail + chunk)[-2000:]
+        sink["tail"] = tail
+
+
 def run_phase(name: str, argv: list[str], timeout: float, cwd: str) -> dict:
     """Run one phase command in its own session; its status follows DESIGN section 3."""
-    log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     start = time.time()
     status, code = "ok", None
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as exc:
         return {"name": name, "status": "failed", "exit_code": None, "duration_s": 0.0, "start": start,
                 "end": start, "pid": None, "argv": argv, "output_tail": str(exc)}
+    sink = {"bytes": 0, "tail": b""}
+    reader = threading.Thread(target=_drain, args=(proc.stdout, sink), daemon=True)
+    reader.start()
     report(kind="phase_start", name=name, pid=proc.pid, start=start, argv=argv)
     try:
         code = proc.wait(timeout=max(timeout, 0.1))
@@ -47,18 +68,16 @@ def run_phase(name: str, argv: list[str], timeout: float, cwd: str) -> dict:
             pass
         code = proc.wait()
     end = time.time()
+    reader.join(timeout=1.0)  # a daemon may hold the pipe open: do not wait for it
     if status == "ok":
         if code < 0:
             status = "killed"
         elif code != 0:
             status = "failed"
-    log.close()
-    with open(log.name, "rb") as fh:
-        fh.seek(max(0, os.path.getsize(log.name) - 2000))
-        tail = fh.read().decode("utf-8", "replace")
-    os.unlink(log.name)
     return {"name": name, "status": status, "exit_code": code, "duration_s": round(end - start, 3),
-            "start": start, "end": end, "pid": proc.pid, "argv": argv, "output_tail": tail}
+            "start": start, "end": end, "pid": proc.pid, "argv": argv,
+            "output_tail": sink["tail"].decode("utf-8", "replace"), "output_bytes": sink["bytes"],
+            "output_truncated": sink["bytes"] > OUTPUT_CAP}
 
 
 def skipped(name: str, why: str) -> dict:
