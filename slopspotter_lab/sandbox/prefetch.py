@@ -114,9 +114,32 @@ def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, str]:
     return target, spec.name
 
 
-def _npm(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+# npm's cache entries are keyed on the request headers of the npm that wrote them, so the cache
+# the sandbox installs from is filled by the same npm release the image ships (Debian bookworm).
+SANDBOX_NPM = os.environ.get("SLOPSPOTTER_SANDBOX_NPM", "9.2.0")
+
+
+def sandbox_npm_cli() -> list[str]:
+    """argv prefix running the sandbox's npm release on the host (fetched once with npm pack)."""
+    home = config.cache_dir() / f"npm-{SANDBOX_NPM}"
+    cli = home / "package" / "bin" / "npm-cli.js"
+    if not cli.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        res = subprocess.run(["npm", "pack", f"npm@{SANDBOX_NPM}", "--ignore-scripts", "--json",
+                              "--pack-destination", str(home), "--registry", config.npm_url()],
+                             cwd=home, capture_output=True, text=True, timeout=300)
+        if res.returncode != 0:
+            raise RegistryError(f"cannot fetch npm@{SANDBOX_NPM}: {res.stderr.strip()[-300:]}")
+        from ..registry.archive import safe_extract  # the same safety rules as any artifact
+
+        safe_extract(home / json.loads(res.stdout)[0]["filename"], home)
+    return ["node", str(cli)]
+
+
+def _npm(argv: list[str], cwd: Path, sandbox_release: bool = False) -> subprocess.CompletedProcess:
     registry = ["--registry", config.npm_url()]
-    return subprocess.run(["npm", *argv, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", *registry],
+    npm = sandbox_npm_cli() if sandbox_release else ["npm"]
+    return subprocess.run([*npm, *argv, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", *registry],
                           cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
@@ -141,7 +164,7 @@ def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, str, Path]:
     scratch = artifacts.parent / "npm-prefetch"
     scratch.mkdir(exist_ok=True)
     (scratch / "package.json").write_text('{"name": "prefetch", "version": "1.0.0", "private": true}')
-    res = _npm(["install", "--cache", str(cache), "--prefer-offline", str(tarball)], scratch)
+    res = _npm(["install", "--cache", str(cache), "--prefer-online", str(tarball)], scratch, sandbox_release=True)
     shutil.rmtree(scratch, ignore_errors=True)
     if res.returncode != 0:
         log.warning("npm dependency prefetch failed: %s", res.stderr.strip()[-300:])
