@@ -63,7 +63,7 @@ def main() -> int:
         if mode:
             os.environ["SLOPSPOTTER_TRACE_MODE"] = mode
         res = scan(str(probe), ecosystem="pypi", backend=backend, timeout=60)
-        tells = sorted(h.split(".tell.")[0] for h in res.dns["hostname"] if ".tell.probe.invalid" in str(h))
+        tells = sorted({h.split(".tell.")[0] for h in res.dns["hostname"] if ".tell.probe.invalid" in str(h)})
         print(f"probe under {backend}/{mode or 'strace'}: {', '.join(tells) or 'nothing'}")
     return 0
 
