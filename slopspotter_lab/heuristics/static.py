@@ -336,11 +336,13 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
             out += analyze_python(rel, text, build_time)
         elif path.suffix in (".js", ".cjs", ".mjs", ".ts"):
             out += analyze_js(rel, text, build_time)
-        if path.suffix in (".py", ".pyw", ".js", ".cjs", ".mjs", ".ts", ".sh", ".bash", ".ps1", ".bat",
-                           ".cmd", "") or path.name in BUILD_FILES:
+        scripted = path.suffix in (".py", ".pyw", ".js", ".cjs", ".mjs", ".ts", ".sh", ".bash", ".ps1", ".bat",
+                                   ".cmd") or (path.suffix == "" and text.startswith("#!"))
+        if scripted or top_build:  # code only: PKG-INFO and READMEs may name paths in prose
             out += analyze_text(rel, text, build_time)
     if binaries and pure:
-        out.append(_ind("shipped_binary", "medium",
+        in_tests = all(re.search(r"(^|/)(tests?|testdata|fixtures)/", b) for b in binaries)
+        out.append(_ind("shipped_binary", "low" if in_tests else "medium",
                         f"{len(binaries)} executable binar{'y' if len(binaries) == 1 else 'ies'} in a pure "
                         f"{eco.value} package: {', '.join(binaries[:3])}"))
     return summarize(_dedupe(out))

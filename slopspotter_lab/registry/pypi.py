@@ -35,8 +35,9 @@ def _kind(filename: str, packagetype: str | None = None) -> str:
     return "sdist" if packagetype in (None, "sdist") and _SDIST_RE.search(filename) else (packagetype or "other")
 
 
-def _artifact(f: dict[str, Any]) -> Artifact:
-    return Artifact(url=f["url"], filename=f["filename"], kind=_kind(f["filename"], f.get("packagetype")),
+def _artifact(f: dict[str, Any], base_url: str = "") -> Artifact:
+    """Mirrors may give file URLs relative to the JSON document; resolve them against it."""
+    return Artifact(url=urljoin(base_url, f["url"]) if base_url else f["url"], filename=f["filename"], kind=_kind(f["filename"], f.get("packagetype")),
                     sha256=(f.get("digests") or {}).get("sha256"), size=f.get("size"))
 
 
@@ -55,8 +56,11 @@ def url_dependencies(requires: list[str]) -> list[str]:
     return [r for r in requires if " @ " in r.split(";")[0]]
 
 
-def parse_json_api(doc: dict[str, Any], version: str | None = None) -> PackageMetadata:
-    """Turn a PyPI JSON API document into PackageMetadata (version: a requested one or latest)."""
+def parse_json_api(doc: dict[str, Any], version: str | None = None, base_url: str = "") -> PackageMetadata:
+    """Turn a PyPI JSON API document into PackageMetadata (version: a requested one or latest).
+
+    `base_url`: the document's own URL, against which relative file URLs are resolved.
+    """
     info = doc.get("info") or {}
     releases: dict[str, list] = doc.get("releases") or {}
     ver = version or info.get("version")
@@ -89,7 +93,7 @@ def parse_json_api(doc: dict[str, Any], version: str | None = None) -> PackageMe
         license=info.get("license_expression") or info.get("license") or _classifier_license(info),
         dependencies=requires,
         url_dependencies=url_dependencies(requires),
-        artifacts=[_artifact(f) for f in files if f.get("url")],
+        artifacts=[_artifact(f, base_url) for f in files if f.get("url")],
     )
 
 
@@ -189,10 +193,11 @@ def fetch(spec: PackageSpec) -> PackageMetadata:
     json_error: RegistryError | None = None
     if json_base.lower() != "none":
         try:
-            status, doc = http.get_json(f"{json_base}/{quote(name)}/json")
+            doc_url = f"{json_base}/{quote(name)}/json"
+            status, doc = http.get_json(doc_url)
             if status == 200 and isinstance(doc, dict) and doc.get("info"):
                 try:
-                    meta = parse_json_api(doc, spec.version)
+                    meta = parse_json_api(doc, spec.version, doc_url)
                 except KeyError:
                     return _missing_version(spec, list(doc.get("releases") or {}))
                 if spec.version and spec.version != doc["info"].get("version"):
@@ -219,9 +224,10 @@ def fetch(spec: PackageSpec) -> PackageMetadata:
 
 
 def _with_version_info(base: str, name: str, version: str, meta: PackageMetadata) -> PackageMetadata:
-    status, doc = http.get_json(f"{base}/{quote(name)}/{quote(version)}/json")
+    doc_url = f"{base}/{quote(name)}/{quote(version)}/json"
+    status, doc = http.get_json(doc_url)
     if status == 200 and isinstance(doc, dict) and doc.get("info"):
-        ver_meta = parse_json_api(doc, None)
+        ver_meta = parse_json_api(doc, None, doc_url)
         ver_meta.versions, ver_meta.release_count = meta.versions, meta.release_count
         ver_meta.first_upload, ver_meta.latest_upload = meta.first_upload, meta.latest_upload
         return ver_meta

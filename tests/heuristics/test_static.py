@@ -137,3 +137,13 @@ def test_build_hook_only_counts_beside_project_files(tmp_path):
     assert "setup_process" not in _ids(analyze_artifact(lib, "pypi"))
     proj = _tree(tmp_path / "proj", {"p-1.0/hatch_build.py": hook, "p-1.0/pyproject.toml": "[project]\nname='p'\n"})
     assert "setup_process" in _ids(analyze_artifact(proj, "pypi"))
+
+
+def test_prose_and_test_fixtures_are_quiet(tmp_path):
+    root = _tree(tmp_path, {"PKG-INFO": "Reads ~/.aws/credentials like the AWS CLI does.\n",
+                            "pkg/__init__.py": "", "tests/data/hello": b"\x7fELF\x02\x01\x01" + b"\0" * 64})
+    inds = analyze_artifact(root, "pypi")
+    assert "credential_paths" not in _ids(inds)
+    assert [(i.id, i.severity) for i in inds] == [("shipped_binary", "low")]
+    script = _tree(tmp_path / "s", {"bin/tool": "#!/bin/sh\ncat ~/.ssh/id_rsa\n"})
+    assert "credential_paths" in _ids(analyze_artifact(script, "pypi"))

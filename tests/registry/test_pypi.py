@@ -168,3 +168,15 @@ def test_live_pypi_well_known(monkeypatch, tmp_path):
         pytest.skip(f"live PyPI unreachable: {meta.error}")
     assert meta.exists is True and meta.release_count > 100
     assert fetch_metadata(parse_spec("pip")).exists is True
+
+
+def test_relative_file_urls_resolved_against_the_document(pypi_env):
+    json_server, _ = pypi_env
+    doc = {"info": {"name": "relpkg", "version": "1.0", "summary": "s"},
+           "releases": {"1.0": [{"filename": "relpkg-1.0.tar.gz", "url": "../../packages/ab/relpkg-1.0.tar.gz",
+                                 "packagetype": "sdist", "digests": {"sha256": "d" * 64},
+                                 "upload_time_iso_8601": "2026-01-01T00:00:00Z"}]}}
+    json_server.add("relpkg", doc)
+    meta = fetch_metadata(parse_spec("relpkg"))
+    base = json_server.url.rsplit("/pypi", 1)[0]
+    assert meta.artifacts[0].url == f"{base}/packages/ab/relpkg-1.0.tar.gz"
