@@ -58,7 +58,7 @@ REVERSE_SHELL = re.compile(
     r"|new\s+net\.Socket\(\)[^\n]{0,400}(spawn|exec)\(\s*['\"](/bin/sh|/bin/bash|cmd\.exe)", re.I)
 CREDENTIAL_PATHS = re.compile(
     r"\.aws/credentials|\.ssh/id_(rsa|ed25519|ecdsa|dsa)|\.ssh/authorized_keys|\.npmrc\b|\.pypirc\b|\.git-credentials"
-    r"|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg/|\.netrc\b|Login Data|Local State|logins\.json|key4\.db"
+    r"|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg/|\.netrc\b|(?-i:Login Data|Local State)|logins\.json|key4\.db"
     r"|cookies\.sqlite|Local Storage[/\\]leveldb|\.config/gcloud|Keychains?/|wallet\.dat|\.bash_history"
     r"|\.ethereum/keystore|\.electrum/wallets|discord[/\\]Local Storage", re.I)
 # cheap substring gates before the expensive patterns (most files contain none of these)
