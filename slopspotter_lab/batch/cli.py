@@ -25,12 +25,12 @@ def cli_batch(args) -> int:
     if not Path(args.input).is_file():
         raise InputError(f"no such input file: {args.input}")
     store = Path(args.store) if args.store else store_dir_for(out)
-    if args.mode == "scan" and args.backend != "none":
+    # SLOPSPOTTER_BATCH_TASK=module:function runs a custom per-package analyser instead.
+    task = os.environ.get("SLOPSPOTTER_BATCH_TASK") or None
+    if args.mode == "scan" and args.backend != "none" and task is None and not args.scheduler:
         from ..sandbox import resolve_backend
 
         resolve_backend(args.backend)  # exit 3 now, not N error rows later
-    # SLOPSPOTTER_BATCH_TASK=module:function runs a custom per-package analyser instead.
-    task = os.environ.get("SLOPSPOTTER_BATCH_TASK") or None
     df = scan_many(args.input, mode=args.mode, backend=args.backend, workers=args.workers,
                    executor=args.scheduler, store=store, resume=args.resume, timeout=args.timeout,
                    progress=not args.no_progress and sys.stderr.isatty() or None, task=task)
