@@ -174,6 +174,7 @@ class DockerBackend(Backend):
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
+        self._reap_once()
         outdir = Path(job.jobdir).parent / "out"
         outdir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
@@ -254,6 +255,19 @@ class DockerBackend(Backend):
                     return
                 time.sleep(0.5)
         log.warning("could not remove container %s", container.name)
+
+    _reaped = False  # per process: strays of crashed runs are reaped before the first scan
+
+    def _reap_once(self) -> None:
+        if DockerBackend._reaped:
+            return
+        DockerBackend._reaped = True
+        try:
+            removed = self.cleanup_strays()
+            if removed:
+                log.info("removed %d stray container(s) of crashed runs", removed)
+        except Exception as exc:  # reaping is housekeeping: never fail a scan over it
+            log.warning("stray reaping failed: %s", exc)
 
     def cleanup_strays(self, all_owners: bool = False) -> int:
         """Remove our containers whose owner process is gone (or all of ours with all_owners)."""

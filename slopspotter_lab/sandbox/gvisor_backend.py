@@ -71,6 +71,13 @@ class GVisorBackend(DockerBackend):
 
     def container_kwargs(self, job: SandboxJob) -> dict:
         kwargs = super().container_kwargs(job)
+        # tmpfs lives in the Sentry's memory: if scratch space can reach the memory limit, a disk
+        # filler gets the whole sandbox OOM-killed (nothing is copied out). Keep /home + /tmp
+        # at half the memory limit so the filler meets ENOSPC and the scan still reports.
+        scratch = max(64, min(job.limits.disk_mb, job.limits.memory_mb // 4))
+        for path in ("/home", "/tmp"):
+            opts = kwargs["tmpfs"][path].split(",")
+            kwargs["tmpfs"][path] = ",".join(f"size={scratch}m" if o.startswith("size=") else o for o in opts)
         if self.trace_mode == "gvisor":
             kwargs["environment"] = {**kwargs["environment"], "SLOPSPOTTER_TRACER": "none"}
         return kwargs
@@ -89,6 +96,7 @@ class GVisorBackend(DockerBackend):
             run.timed_out = True
             run.details["watchdog"] = f"container killed by the watchdog at the deadline + {GRACE_S:.0f} s"
         run.details["trace_mode"] = self.trace_mode
+        run.details["container_id"] = self._last_container_id
         if self._last_state.get("OOMKilled") or self._last_memory.get("oom_kill"):
             run.details["oom_killed"] = True  # the sandbox (sentry, or a stub of it) hit its memory cgroup
         if self._last_memory:

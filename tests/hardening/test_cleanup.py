@@ -85,3 +85,22 @@ def test_gvisor_cleanup_removes_stale_syscall_logs():
     finally:
         stale.unlink(missing_ok=True)
         fresh.unlink(missing_ok=True)
+
+
+@pytest.mark.docker
+def test_strays_are_reaped_when_a_scan_starts(monkeypatch, tmp_path):
+    import tempfile
+
+    from slopspotter_lab.scan import scan
+    from pathlib import Path
+
+    monkeypatch.setattr(DockerBackend, "_reaped", False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stray = _container(_dead_pid())
+    try:
+        corpus = Path(__file__).resolve().parents[1] / "corpus" / "pypi" / "slop-benign-pure"
+        scan(str(corpus), ecosystem="pypi", backend="docker", timeout=60)
+        assert not _exists(stray)
+    finally:
+        if _exists(stray):
+            stray.remove(force=True)

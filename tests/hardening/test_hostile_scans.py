@@ -44,10 +44,12 @@ def _job_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).iterdir()}
 
 
-def _runsc_logs() -> set[str]:
+def _runsc_logs(container_id: str | None) -> list:
+    """gVisor syscall logs of this scan's container still on the host (others may scan too)."""
     from slopspotter_lab.sandbox.gvisor_backend import RUNSC_LOGDIR
+    from slopspotter_lab.trace.gvisor_log import find_boot_logs
 
-    return {p.name for p in RUNSC_LOGDIR.glob("*")} if os.access(RUNSC_LOGDIR, os.R_OK) else set()
+    return find_boot_logs(RUNSC_LOGDIR, container_id or "")
 
 
 def _report(record: dict) -> None:
@@ -69,7 +71,7 @@ def private_tmp(tmp_path, monkeypatch):
 def _scan(case: dict, backend: str):
     from slopspotter_lab.scan import scan
 
-    before = (set(), _runsc_logs())
+    before = set()
     t0 = time.monotonic()
     result = scan(str(CORPUS / case["path"]), ecosystem=case["ecosystem"], backend=backend, timeout=TIMEOUT)
     took = time.monotonic() - t0
@@ -80,8 +82,10 @@ def _scan(case: dict, backend: str):
                                    if i["id"] in ("resource_abuse", "tracer_tamper", "honeytoken_read")}),
              "dns": sorted(r["hostname"] for r in d["dns"]), "error": d["error"]})
     assert _ours() == set(), "a container was left behind"
-    assert _job_dirs() == before[0], f"left in the temp dir: {_job_dirs()}"
-    assert _runsc_logs() <= before[1], "a gVisor syscall log was left on the host"
+    assert _job_dirs() == before, f"left in the temp dir: {_job_dirs()}"
+    if backend == "gvisor" and d["details"]["sandbox"].get("trace_mode") == "gvisor":
+        assert d["details"]["sandbox"].get("container_id")
+        assert _runsc_logs(d["details"]["sandbox"]["container_id"]) == [], "a gVisor syscall log was left"
     return result, d, took
 
 
