@@ -62,6 +62,9 @@ for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.
   ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
 echo "/dev/vda / ext4 rw,relatime 0 1" > "$root/etc/fstab"
+# debootstrap copied the build host's resolver: replace it with a systemd-resolved-style stub
+# address, where the harness's fake resolver listens.
+printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n' > "$root/etc/resolv.conf"
 echo "[4/5] trimming"
 cp -L "$root/vmlinuz" "$out/vmlinuz"; cp -L "$root/initrd.img" "$out/initrd.img"
 kver="$(ls "$root/lib/modules")"

@@ -29,6 +29,8 @@ from .vm.state import cold_boot, ensure_state, image_spec, overlay, restore
 
 VM_PREFIX = NAME_PREFIX + "vm-"
 GUEST_PID_FILE = "/run/slop-job.pid"
+# Like a systemd-resolved laptop, and where the harness's fake resolver listens (as in Docker).
+RESOLV_CONF = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n"
 _reaped_in_this_process = False
 
 
@@ -150,14 +152,15 @@ class LibvirtBackend(Backend):
 
     def _run_in_guest(self, client, job: SandboxJob, outdir: Path, facts: dict, t0: float) -> SandboxRun:
         prep = (f"date -s @{time.time():.3f} >/dev/null; hostname {shlex.quote(job.hostname)}; "
-                f"echo {shlex.quote(job.hostname)} > /etc/hostname; rm -rf /in /out; mkdir -p /in /out")
+                f"echo {shlex.quote(job.hostname)} > /etc/hostname; rm -rf /in /out; mkdir -p /in /out; "
+                f"printf {shlex.quote(RESOLV_CONF)} > /etc/resolv.conf")
         ssh.run(client, prep, 30)
         ssh.put_dir(client, job.jobdir, "/in")
         # /in read-only like the containers' bind mount
         ssh.run(client, "chown -R root:root /in && mount --bind /in /in && mount -o remount,ro,bind /in", 30)
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in job.env.items())
         cmd = " ".join(shlex.quote(a) for a in job.command)
-        remaining = max(job.timeout - (time.monotonic() - t0), 5.0)
+        remaining = job.timeout + 10.0  # the deadline counts from the command's start, not the boot
         inner = f"echo $$ > {GUEST_PID_FILE}; exec env {env} {cmd}"
         res = ssh.run(client, f"cd / && setsid -w sh -c {shlex.quote(inner)}", remaining)
         if res.timed_out:

@@ -26,7 +26,13 @@ from pathlib import Path
 from . import ssh, vm_dir
 from .domain import DomainSpec, domain_xml, free_port
 
-STATE_VERSION = 1
+STATE_VERSION = 3
+# Run in the booted guest before its state is saved. The harness appends an iptables REDIRECT of
+# every outgoing TCP flow to its sinkhole; without an earlier exemption the guest sshd's replies
+# were redirected too (seen here: the control channel died the moment the rule went in). Packages
+# run unprivileged and cannot use source port 22. Then settle and drop caches so the saved RAM is small.
+PREPARE = ("iptables -w -t nat -A OUTPUT -p tcp --sport 22 -j RETURN && "
+           "sleep 3; sync; echo 3 > /proc/sys/vm/drop_caches")
 COLD_BOOT_TIMEOUT = 300.0
 MEMORY_MB = 1024
 
@@ -117,8 +123,7 @@ def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progre
                           os.getpid(), boot)
         dom, client, cold = cold_boot(conn, spec, image / "keys")
         try:
-            # let boot-time jobs settle, then drop caches so the saved RAM is small
-            ssh.run(client, "sleep 3; sync; echo 3 > /proc/sys/vm/drop_caches", 30)
+            ssh.run(client, PREPARE, 60)
         finally:
             client.close()
         dom.save(str(tmp / "boot.save"))
