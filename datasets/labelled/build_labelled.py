@@ -299,7 +299,7 @@ def fit_default(test_size: float = 0.3) -> dict:
     transforms["max_severity"] = {"transform": "identity"}
     base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_FEATURES),
                         transforms=transforms,
-                        prior_weights=prior, min_support=5, calibration="platt", random_state=0,
+                        prior_weights=prior, min_support=3, calibration="platt", random_state=0,
                         fixed_features=CONFOUNDED)
     search = GridSearchCV(base, {"C": [0.03, 0.1, 0.3, 1.0, 3.0]}, scoring="neg_log_loss",
                           cv=StratifiedKFold(5, shuffle=True, random_state=0)).fit(train[names], train["label"])

@@ -66,13 +66,17 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     prior_weights: {name: {"weight", "transform", ...}} for features too rare to fit.
     min_support: features non-zero in fewer training rows than this use `prior_weights`.
     fixed_features: features never fitted (prior weight, or 0): for signals the corpus confounds.
+    nonnegative: a feature whose fitted weight comes out negative is refitted at its prior
+        weight instead (repeatedly), since an indicator is evidence of trouble by design and a
+        negative weight only says the small corpus had a benign package showing it.
     """
 
     def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
                  transforms: dict | None = None, C: float = 1.0, calibration: str = "auto",
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
                  high_fpr: float = 0.02, class_weight: str | None = "balanced_by_scan", random_state: int = 0,
-                 prior_weights: dict | None = None, min_support: int = 0, fixed_features: Sequence[str] = ()):
+                 prior_weights: dict | None = None, min_support: int = 0, fixed_features: Sequence[str] = (),
+                 nonnegative: bool = True):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
         self.transforms = transforms
@@ -87,6 +91,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.prior_weights = prior_weights
         self.min_support = min_support
         self.fixed_features = fixed_features
+        self.nonnegative = nonnegative
 
     # ------------------------------------------------------------ design matrix
     def _names(self, X) -> list[str]:
@@ -112,6 +117,9 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             raise ValueError("NaN in a heuristic feature: only dynamic features may be missing")
         Z = np.nan_to_num(Z, nan=0.0)
         return np.column_stack([Z, missing.astype(float)])
+
+    def _fix(self, name: str) -> None:
+        self.fixed_[name] = dict((self.prior_weights or {}).get(name) or {"weight": 0.0, "transform": "identity"})
 
     def _spec(self, name: str) -> dict:
         """Transform spec of a feature: the prior's for fixed features, else `transforms`."""
@@ -164,13 +172,20 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         support = (np.nan_to_num(np.asarray(X[self.names_in_] if hasattr(X, "columns") else X, float)) != 0).sum(axis=0)
         for n, k in zip(self.names_in_, support):
             if k < self.min_support or n in set(self.fixed_features):
-                self.fixed_[n] = dict((self.prior_weights or {}).get(n) or {"weight": 0.0, "transform": "identity"})
-        Z, offset = self._split(self._design(X))
+                self._fix(n)
         self.support_ = {n: int(k) for n, k in zip(self.names_in_, support)}
         self.classes_ = np.array([0, 1])
-        weight = self._sample_weight(Z, y)
-        fit_params = {} if weight is None else {"logisticregression__sample_weight": weight}
-        self.pipeline_ = self._estimator().fit(Z, y, **fit_params)
+        for _ in range(len(self.names_in_) + 1):
+            Z, offset = self._split(self._design(X))
+            weight = self._sample_weight(Z, y)
+            fit_params = {} if weight is None else {"logisticregression__sample_weight": weight}
+            self.pipeline_ = self._estimator().fit(Z, y, **fit_params)
+            negative = [n for n, w in self.raw_weights()[0].items()
+                        if self.nonnegative and w < 0 and n in self.names_in_ and n not in self.fixed_]
+            if not negative:
+                break
+            for n in negative:  # evidence of trouble never lowers the risk: back to the prior
+                self._fix(n)
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
         oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
                                          cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
@@ -255,7 +270,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         w = np.array([weights[n] for n in names])
         rows = []
         for z in Z:
-            contrib = [(names[j], float(w[j] * z[j])) for j in range(len(names)) if z[j] != 0]
+            contrib = [(names[j], float(w[j] * z[j])) for j in range(len(names)) if w[j] * z[j] != 0]
             rows.append(sorted(contrib, key=lambda t: -abs(t[1]))[:top])
         return rows
 

@@ -127,3 +127,21 @@ def test_plots_render(tmp_path):
         fig.savefig(tmp_path / name)
         assert (tmp_path / name).stat().st_size > 1000
         assert fig.axes[0].get_legend() is not None
+
+
+def test_nonnegative_weights_fall_back_to_the_prior():
+    """A feature that only benign rows show would get a negative weight; an attacker could then
+    add it to malware to look safer. With nonnegative=True it keeps its prior weight instead."""
+    rng = np.random.default_rng(4)
+    n = 600
+    bad = rng.integers(0, 2, n)
+    noise = ((bad == 0) & (rng.random(n) < 0.5)).astype(float)  # shown only by benign rows
+    X = np.column_stack([bad, noise]).astype(float)
+    y = (rng.random(n) < np.where(bad == 1, 0.9, 0.1)).astype(int)
+    kw = dict(feature_names=["bad", "noise"], prior_weights={"noise": {"weight": 0.3, "transform": "identity"}})
+    free = ScoringModel(nonnegative=False, **kw).fit(X, y)
+    assert free.raw_weights()[0]["noise"] < 0
+    safe = ScoringModel(**kw).fit(X, y)
+    assert safe.raw_weights()[0]["noise"] == 0.3 and "noise" in safe.fixed_
+    p = safe.predict_proba(np.array([[1.0, 0.0], [1.0, 1.0]]))[:, 1]
+    assert p[1] >= p[0]  # adding the benign-looking signal never lowers the score
