@@ -119,3 +119,17 @@ def test_well_known_package_scans_clean(name, eco):
     assert [p["status"] for p in r.phases][:2] == ["ok", "ok"], r.phases
     assert not r.dynamic_indicators, [i.evidence for i in r.dynamic_indicators]
     assert r.package["version"] and r.package["source"] == "registry"
+
+
+def test_backend_enforces_its_own_deadline_and_removes_the_container(tmp_path):
+    from slopspotter_lab.sandbox.base import SandboxJob
+    from slopspotter_lab.sandbox.docker_backend import DockerBackend
+
+    (tmp_path / "job").mkdir()
+    job = SandboxJob(image="python", jobdir=tmp_path / "job", command=["sleep", "300"], timeout=3,
+                     scan_id=f"deadline{int(time.time())}")
+    start = time.monotonic()
+    run = DockerBackend().run(job)
+    assert run.timed_out and time.monotonic() - start < 40
+    assert run.backend == "docker" and run.details["runtime"] == "runc"
+    assert not _ours()
