@@ -29,6 +29,28 @@ def _time(label: str, fn, n: int) -> float:
     return n / dt
 
 
+def _spin(n: int = 3_000_000) -> float:
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - t
+
+
+def machine_parallelism() -> float:
+    """How many cores this machine gives us right now: 2 CPU-bound processes vs 1 (2.0 = idle 2 cores).
+    On a shared machine this bounds every speed-up below; it is printed so the figures can be judged."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [10, 10]))  # start both workers first
+        one = pool.submit(_spin).result()
+        t = time.perf_counter()
+        list(pool.map(_spin, [3_000_000, 3_000_000]))
+        two = time.perf_counter() - t
+    return round(2 * one / two, 2)
+
+
 def check_names(n: int) -> pd.DataFrame:
     from slopspotter_lab.datasets import candidates_frame
 
@@ -55,6 +77,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     names = check_names(a.names)
+    print(f"machine parallelism now (2 busy processes vs 1): {machine_parallelism()}x")
     print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f} (the speed-up needs idle cores)")
     kw = dict(mode="check", offline=True, progress=False)
     r1 = _time("check, 1 worker", lambda: scan_many(names, workers=1, store=work / "c1", **kw), len(names))

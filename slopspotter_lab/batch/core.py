@@ -14,7 +14,7 @@ from .executors import make_runner
 from .inputs import fingerprint, read_packages
 from .progress import make_progress
 from .store import ResultStore
-from .tasks import _failure, run_chunk
+from .tasks import _failure, run_chunk, warm
 
 log = logging.getLogger(__name__)
 MAX_CHUNK_RESUBMITS = 2  # a chunk whose worker died is retried this many times
@@ -88,6 +88,8 @@ def run_batch(st: ResultStore, task, mode: str, workers: int, executor, options:
     if not pending:
         bar.close()
         return 0
+    if task == mode:
+        warm(mode)
     runner = make_runner(executor, workers, mode)
     chunks = _chunks(pending, _chunk_size(mode, len(pending), runner.slots))
     results: "queue.Queue" = queue.Queue()

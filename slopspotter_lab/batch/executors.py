@@ -48,7 +48,10 @@ def local_runner(kind: str, workers: int) -> Runner:
     if kind == "thread":
         pool: Executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slop-batch")
     elif kind == "process":
-        ctx = multiprocessing.get_context("forkserver")
+        # fork: workers inherit the loaded model and popular lists, start in milliseconds and do not
+        # re-run the caller's script (spawn/forkserver re-import __main__, a trap in plain scripts).
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     else:
         raise ValueError(f"unknown executor {kind!r}: thread, process, a concurrent.futures Executor, "

@@ -144,6 +144,9 @@ class ResultStore:
         tmp = out.with_name(f".{out.name}.tmp")
         suffix = out.suffix.lower()
         if suffix == ".parquet":
+            from ..errors import require
+
+            require("pyarrow", "scale")
             df.to_parquet(tmp, index=False)
         elif suffix == ".csv":
             df.to_csv(tmp, index=False)

@@ -130,6 +130,17 @@ def _model():
     return _MODEL
 
 
+def warm(mode: str) -> None:
+    """Load what every check needs once, before worker processes fork and inherit it."""
+    if mode != "check":
+        return
+    from ..heuristics.popular import load_popular
+
+    _model()
+    for eco in ("pypi", "npm"):
+        load_popular(eco)
+
+
 MODES: dict[str, Callable[..., dict]] = {"check": run_check, "scan": run_scan}
 
 
