@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Mapping
 
+from ._callable import make_module_callable
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .errors import InputError
 from .indicators import SEVERITY_RANK, as_dicts
@@ -188,12 +189,4 @@ def cli_check(args) -> int:
     return 0
 
 
-class _CallableModule(type(sys)):
-    """`slopspotter_lab.check(...)` must work even after this submodule was imported, when the
-    package attribute `check` is this module rather than the function (import sets it)."""
-
-    def __call__(self, *args, **kwargs):
-        return check(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_module_callable(__name__, "check")

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ._callable import make_module_callable
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .indicators import Indicator, as_dicts
 from .trace.frames import DNS_COLUMNS, ENDPOINT_COLUMNS, FILE_COLUMNS, PROCESS_COLUMNS, SYSCALL_COLUMNS
@@ -287,3 +288,6 @@ def cli_scan(args) -> int:
     if getattr(args, "fail_on", None) and order.get(result.verdict.get("risk"), 0) >= order[args.fail_on]:
         return 1
     return 0
+
+
+make_module_callable(__name__, "scan")
