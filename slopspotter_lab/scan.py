@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import math
+import os
 import shutil
 import sys
 import time
@@ -24,6 +25,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ._callable import make_module_callable
+from .errors import InputError
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .indicators import Indicator, as_dicts
 from .trace.frames import DNS_COLUMNS, ENDPOINT_COLUMNS, FILE_COLUMNS, PROCESS_COLUMNS, SYSCALL_COLUMNS
@@ -227,8 +229,6 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
                           error=f"no sandbox backend available, heuristic verdict only ({why})",
                           duration_s=time.monotonic() - started)
     if offline:
-        from .errors import InputError
-
         raise InputError("a deep scan needs the registry to fetch the artifact; --offline allows heuristics only")
     workdir = new_workdir()
     scan_id = uuid.uuid4().hex[:12]
@@ -278,6 +278,10 @@ def cli_scan(args) -> int:
     def progress(msg: str) -> None:
         print(f"[scan] {msg}", file=sys.stderr, flush=True)
 
+    if getattr(args, "trace_mode", None):
+        if args.backend != "gvisor":
+            raise InputError("--trace-mode applies to --backend gvisor only (Docker and the VM trace with strace)")
+        os.environ["SLOPSPOTTER_TRACE_MODE"] = args.trace_mode  # read by GVisorBackend
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress)
     if args.format == "json":
