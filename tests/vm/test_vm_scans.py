@@ -1,6 +1,6 @@
 """Real deep scans in the VM (marker vm): the same harness, frames and verdicts as Docker, for a few
 synthetic corpus packages (malicious and benign, PyPI and npm). Software emulation is slow, so
-only four."""
+only four, with a deadline that leaves pip room under software emulation."""
 
 import csv
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = [pytest.mark.vm, pytest.mark.slow]
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-PICK = ("slop-steal-aws", "slop-benign-pure", "slop-postinstall-beacon", "slop-benign-npm-lib")
+PICK = ("slop-steal-aws", "slop-benign-build", "slop-postinstall-beacon", "slop-benign-npm-lib")
 with open(CORPUS / "MANIFEST.csv", newline="") as fh:
     ROWS = [r for r in csv.DictReader(fh) if r["name"] in PICK and (CORPUS / r["ecosystem"] / r["name"]).is_dir()]
 
@@ -28,7 +28,7 @@ def test_corpus_package_in_vm(row):
     from slopspotter_lab.scan import scan
 
     r = scan(str(CORPUS / row["ecosystem"] / row["name"]), ecosystem=row["ecosystem"], backend="libvirt",
-             timeout=150)
+             timeout=240)  # pip under strace in software emulation needs the room
     assert r.backend == "libvirt", r.error
     assert [p["name"] for p in r.phases][:2] == ["install", "import"], r.error
     assert r.phases[0]["status"] == "ok", r.phases[0]
