@@ -19,7 +19,8 @@ CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus"
 
 
 def trivial_job(scan_id: str) -> SandboxJob:
-    jobdir = Path(tempfile.mkdtemp(prefix="slopspotter-bench-"))
+    jobdir = Path(tempfile.mkdtemp(prefix="slopspotter-job-bench-")) / "job"  # /out lands beside it
+    jobdir.mkdir()
     (jobdir / "x.txt").write_text("x\n")
     return SandboxJob(image="python", jobdir=jobdir, command=["sh", "-c", "cp /in/x.txt /out/"], timeout=60,
                       scan_id=scan_id)

@@ -14,7 +14,6 @@ import json
 import os
 import shlex
 import shutil
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -119,7 +118,8 @@ class LibvirtBackend(Backend):
             _reaped_in_this_process = True
             self.cleanup_strays()
         t0 = time.monotonic()
-        outdir = Path(tempfile.mkdtemp(prefix="slopspotter-vmout-"))
+        outdir = Path(job.jobdir).parent / "out"  # like Docker: inside the scan's workdir, removed with it
+        outdir.mkdir(parents=True, exist_ok=True)
         runs = vm_dir() / "runs"
         runs.mkdir(exist_ok=True)
         runs.chmod(0o755)
