@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The libvirt/QEMU VM backend: QEMU, libvirt, and the guest image built from the Debian mirror only.
 # In a container there is no systemd: virtlogd and libvirtd are started directly when not running.
-# The image lands where scripts/test.sh points the cache (override SLOPSPOTTER_CACHE_DIR or
-# SLOPSPOTTER_VM_DIR); a second run reuses it (delete it or run `images build vm --force`).
+# The image lands in vm_dir(): /var/lib/slopspotter-lab/vm as root, where the CLI and the tests look
+# (override with SLOPSPOTTER_VM_DIR); a second run reuses it (delete it or run `images build vm --force`).
 set -euo pipefail
 $SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils libvirt-daemon-system \
     libvirt-clients debootstrap e2fsprogs dosfstools mtools >/dev/null

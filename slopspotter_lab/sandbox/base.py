@@ -17,6 +17,14 @@ LABEL = "io.slopspotter-lab"  # every container / VM we create carries this labe
 NAME_PREFIX = "slopspotter-"  # and a name starting with this
 
 
+def boot_id() -> str:
+    """This boot's id: with the owner pid it tells a crashed run's leftovers from a live one's."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
 @dataclass
 class Limits:
     pids: int = 512

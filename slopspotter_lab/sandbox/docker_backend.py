@@ -22,19 +22,12 @@ import time
 from pathlib import Path
 
 from ..errors import BackendUnavailable
-from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun
+from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id
 
 log = logging.getLogger(__name__)
 
 IMAGES = {"python": "slopspotter-lab/python:latest", "node": "slopspotter-lab/node:latest"}
 DONE_MARKER = "SLOPSPOTTER-HARNESS-DONE"
-
-
-def boot_id() -> str:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return "unknown"
 
 
 def owner_labels(scan_id: str) -> dict[str, str]:

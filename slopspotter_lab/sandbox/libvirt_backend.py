@@ -19,11 +19,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import BackendUnavailable
-from .base import NAME_PREFIX, Backend, SandboxJob, SandboxRun
+from .base import NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id
 from .vm import libvirt_uri, ssh, vm_dir
 from .vm.domain import META_NS, retarget_saved_xml
 from .vm.image import image_dir, load_manifest
-from .vm.probe import boot_id, check_vm_requirements, kvm_usable
+from .vm.probe import check_vm_requirements, kvm_usable
 from .vm.state import cold_boot, ensure_state, image_spec, overlay, restore
 
 VM_PREFIX = NAME_PREFIX + "vm-"

@@ -14,16 +14,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from ..base import boot_id
 from . import libvirt_uri, vm_dir
 
 PROBE_TIMEOUT = 20.0
-
-
-def boot_id() -> str:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return "unknown"
 
 
 def _probe_kvm(kernel: Path) -> tuple[bool, str]:
