@@ -7,8 +7,10 @@ synthetic metadata record. Run: SLOPSPOTTER_DATA_DIR=../shared/data python bench
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="slop-bench-")
+    atexit.register(shutil.rmtree, tmp, True)  # leave no cache behind
     os.environ.update(SLOPSPOTTER_CACHE_DIR=tmp, SLOPSPOTTER_PYPI_URL="http://127.0.0.1:9/pypi",
                       SLOPSPOTTER_PYPI_SIMPLE_URL="http://127.0.0.1:9/simple", SLOPSPOTTER_NPM_URL="http://127.0.0.1:9")
     t0 = time.perf_counter()

@@ -132,6 +132,11 @@ scanned.slop.scan(first).endpoints[["phase", "hostname", "port", "outcome", "byt
 scanned.slop.explore()'''),
 ("code", '''assert len(checked) == len(candidates) and checked["key"].is_unique
 assert (scanned["status"] == "ok").all()'''),
+("md", "## Clean up\n\nThe stores live in a temporary directory; remove it (set `SLOP_NB_KEEP=1` to keep it, e.g. to keep using the explorer above)."),
+("code", '''import shutil
+if os.environ.get("SLOP_NB_KEEP") != "1":
+    shutil.rmtree(work, ignore_errors=True)
+print("stores", "kept in" if work.exists() else "removed from", work)'''),
 ],
 "03_tune_scoring": [
 ("md", """# 03 - Tune the scoring: blends of heuristic and dynamic signals
