@@ -133,3 +133,16 @@ def test_backend_enforces_its_own_deadline_and_removes_the_container(tmp_path):
     assert run.timed_out and time.monotonic() - start < 40
     assert run.backend == "docker" and run.details["runtime"] == "runc"
     assert not _ours()
+
+
+def test_delayed_daemon_is_traced_until_the_deadline_then_killed():
+    """A daemon that waits 12 s before beaconing is still caught, and the scan ends by its deadline."""
+    import time
+
+    t0 = time.monotonic()
+    r = scan(str(CORPUS / "pypi" / "slop-late-beacon"), backend="docker", timeout=40)
+    took = time.monotonic() - t0
+    late = r.endpoints[r.endpoints["phase"].eq("after")]
+    assert late["hostname"].eq("late.c2-demo.invalid").any(), r.endpoints
+    assert any(i.id == "daemon_survivor" for i in r.indicators)
+    assert took < 40 + 20, f"{took:.1f}s: the survivor was not killed at the deadline"

@@ -1,7 +1,7 @@
 """Phase runner: started by strace as the unprivileged package user. Runs install, import and
 execute, each with its own deadline, and reports every phase as one JSON line on stdout (a
 pipe only the harness reads; phase children never inherit it). Then it lets survivors of the
-phases (daemons, double forks) run until the linger deadline, kills them and reports them.
+phases (daemons, double forks) run until the scan's deadline, kills them and reports them.
 
 Its own syscalls are in the trace too; the parser drops them (it is the trace's first pid).
 Standard library only.
@@ -217,12 +217,14 @@ def survivors() -> list[int]:
 
 
 def linger(job: dict) -> None:
-    """Processes that outlived their phase keep running (traced) until the linger deadline."""
+    """Processes that outlived their phase keep running, traced, until the scan's deadline
+    (a delayed payload must not escape by sleeping); then they are killed and reported.
+    The phases leave at least `linger_s` of the deadline for this."""
     left = survivors()
     if not left:
         report(kind="after", survivors=[], killed=[])
         return
-    until = min(job["deadline_epoch"] - 1.0, time.time() + job["linger_s"])
+    until = job["deadline_epoch"] - 1.0
     while time.time() < until and left:
         time.sleep(0.2)
         left = survivors()
