@@ -263,6 +263,13 @@ shutil.copyfile(out, dest)
 from slopspotter_lab.model.scoring import default_model_path
 print("the host now reads", default_model_path())
 assert default_model_path() == dest and load_model().name == "notebook-model"'''),
+("md", "## Clean up\n\nRemove the temporary export and, unless `SLOP_NB_INSTALL=1` installed it for real, the temporary config directory (`SLOP_NB_KEEP=1` keeps both)."),
+("code", '''if os.environ.get("SLOP_NB_KEEP") != "1":
+    shutil.rmtree(out.parent, ignore_errors=True)
+    if os.environ.get("SLOP_NB_INSTALL") != "1":
+        shutil.rmtree(dest.parent, ignore_errors=True)
+        del os.environ["SLOPSPOTTER_CONFIG_DIR"]
+print("temporary files", "kept" if out.exists() else "removed")'''),
 ],
 }
 
