@@ -46,6 +46,84 @@ class Indicator:
         return cls(**keys)
 
 
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What one indicator id means: declared once here, read by the model, docs, SARIF, tests."""
+
+    id: str
+    source: str  # "heuristic" (name/metadata) | "static" (artifact contents) | "dynamic" (sandbox trace)
+    severity: str  # the default severity; a detector may report another for a weaker/stronger match
+    description: str
+    feature: str = ""  # the model feature it feeds (its own id unless set)
+
+    def __post_init__(self):
+        if self.severity not in SEVERITY_RANK or self.source not in SOURCES:
+            raise ValueError(f"bad spec for {self.id!r}")
+        if not self.feature:
+            object.__setattr__(self, "feature", self.id)
+
+
+SOURCES = ("heuristic", "static", "dynamic")
+
+_SPECS = (
+    # heuristic: the name and the registry's metadata
+    ("registry_unreachable", "heuristic", "info", "The registry could not be asked; existence is unknown."),
+    ("not_found", "heuristic", "high", "The name does not exist on the registry (a hallucinated or unclaimed name)."),
+    ("import_name_confusion", "heuristic", "medium", "An import name used as a distribution name (opengl for PyOpenGL)."),
+    ("typosquat", "heuristic", "high", "The name is a near miss of a popular package's name."),
+    ("new_package", "heuristic", "medium", "The project or its release is only days old."),
+    ("single_release", "heuristic", "low", "The project has a single release."),
+    ("empty_description", "heuristic", "low", "The project has no real description."),
+    ("no_repository", "heuristic", "low", "The project links no source repository."),
+    ("maintainer_anomaly", "heuristic", "medium", "The maintainers look throwaway or changed recently."),
+    ("version_jump", "heuristic", "high", "The version jumps far above the project's history (dependency confusion)."),
+    ("install_scripts", "static", "medium", "Code runs at install time (npm lifecycle scripts)."),
+    ("url_dependency", "heuristic", "high", "A dependency is fetched from a URL, not the registry."),
+    # static: what the artifact's files contain
+    ("setup_network", "static", "high", "The install script talks to the network."),
+    ("setup_process", "static", "high", "The install script starts processes."),
+    ("setup_exec", "static", "high", "The install script executes dynamically built code."),
+    ("encoded_exec", "static", "critical", "Encoded or compressed data is decoded and executed."),
+    ("obfuscation", "static", "medium", "The code is obfuscated (long encoded blobs, hidden code)."),
+    ("download_execute", "static", "critical", "Code is downloaded and then executed."),
+    ("reverse_shell", "static", "critical", "A socket is wired to a shell (reverse shell)."),
+    ("credential_paths", "static", "low", "The code names credential files (~/.aws, ~/.ssh, browser profiles)."),
+    ("shipped_binary", "static", "low", "The artifact ships executable binaries."),
+    ("unsafe_archive", "static", "high", "The archive tries path traversal, links out, devices or bombs."),
+    # dynamic: what the package did in the sandbox
+    ("honeytoken_read", "dynamic", "high", "A planted fake credential was read."),
+    ("honeytoken_exfiltration", "dynamic", "critical", "A planted canary value left in DNS or network data."),
+    ("network_attempt", "dynamic", "high", "Package code tried to connect somewhere."),
+    ("dns_query", "dynamic", "medium", "Package code looked up a hostname."),
+    ("shell_spawn", "dynamic", "medium", "Package code started a shell."),
+    ("downloader_spawn", "dynamic", "high", "Package code started a downloader (curl, wget, ...)."),
+    ("reverse_shell_spawn", "dynamic", "critical", "Package code started netcat/socat-like tools."),
+    ("inline_interpreter", "dynamic", "medium", "Package code ran an interpreter on inline code (python -c, node -e)."),
+    ("persistence_write", "dynamic", "high", "Package code wrote a shell profile, autostart, cron or user bin entry."),
+    ("exec_written_file", "dynamic", "high", "Package code executed a file it had just written."),
+    ("credential_read", "dynamic", "high", "Package code read real credential locations."),
+    ("browser_profile_read", "dynamic", "high", "Package code read browser profile data."),
+    ("system_secret_read", "dynamic", "medium", "Package code read system secrets (/etc/shadow, ...)."),
+    ("sandbox_probe", "dynamic", "medium", "Package code probed for an analysis environment."),
+    ("daemon_survivor", "dynamic", "high", "A process of the package outlived its phase (daemonised)."),
+    ("phase_timeout", "dynamic", "low", "A phase ran past its deadline."),
+    ("resource_abuse", "dynamic", "high", "The package exhausted a sandbox limit (pids, memory, disk, output, time)."),
+    ("tracer_tamper", "dynamic", "high", "The package tried to kill or evade the tracer."),
+)
+
+REGISTRY: dict[str, IndicatorSpec] = {s[0]: IndicatorSpec(*s) for s in _SPECS}
+
+
+def spec(indicator_id: str) -> IndicatorSpec | None:
+    """The declaration of an id, or None for an id nobody declared."""
+    return REGISTRY.get(indicator_id)
+
+
+def ids(*sources: str) -> tuple[str, ...]:
+    """Declared ids in declaration order, optionally only of the given sources."""
+    return tuple(i for i, s in REGISTRY.items() if not sources or s.source in sources)
+
+
 def worst(indicators) -> str | None:
     """Highest severity among indicators, or None."""
     ranks = [SEVERITY_RANK[i.severity] for i in indicators]
@@ -56,4 +134,5 @@ def as_dicts(indicators) -> list[dict[str, Any]]:
     return [i.to_dict() if isinstance(i, Indicator) else dict(i) for i in indicators]
 
 
-__all__ = ["Indicator", "SEVERITIES", "SEVERITY_RANK", "worst", "as_dicts", "asdict"]
+__all__ = ["Indicator", "IndicatorSpec", "REGISTRY", "SEVERITIES", "SEVERITY_RANK", "SOURCES", "ids", "spec",
+           "worst", "as_dicts", "asdict"]

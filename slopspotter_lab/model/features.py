@@ -11,19 +11,11 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-HEURISTIC_IDS = (
-    "registry_unreachable", "not_found", "import_name_confusion", "typosquat", "new_package",
-    "single_release", "empty_description", "no_repository", "maintainer_anomaly", "version_jump",
-    "install_scripts", "url_dependency", "setup_network", "setup_process", "setup_exec",
-    "encoded_exec", "obfuscation", "download_execute", "reverse_shell", "credential_paths",
-    "shipped_binary", "unsafe_archive",
-)
-DYNAMIC_IDS = (
-    "honeytoken_read", "honeytoken_exfiltration", "network_attempt", "dns_query", "shell_spawn",
-    "downloader_spawn", "reverse_shell_spawn", "inline_interpreter", "persistence_write",
-    "exec_written_file", "credential_read", "browser_profile_read", "system_secret_read",
-    "sandbox_probe", "daemon_survivor", "phase_timeout", "resource_abuse", "tracer_tamper",
-)
+from ..indicators import ids as _registry_ids
+
+# The ids come from the one indicator registry (slopspotter_lab/indicators.py).
+HEURISTIC_IDS = _registry_ids("heuristic", "static")
+DYNAMIC_IDS = _registry_ids("dynamic")
 ALL_IDS = HEURISTIC_IDS + DYNAMIC_IDS
 SEVERITY_FACTORS = {"info": 0.25, "low": 0.5, "medium": 1.0, "high": 1.5, "critical": 2.0}
 _SEVERITY_LEVEL = {s: i + 1 for i, s in enumerate(SEVERITY_FACTORS)}  # info 1 .. critical 5
