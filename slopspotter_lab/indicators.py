@@ -90,6 +90,10 @@ _SPECS = (
     ("credential_paths", "static", "low", "The code names credential files (~/.aws, ~/.ssh, browser profiles)."),
     ("shipped_binary", "static", "low", "The artifact ships executable binaries."),
     ("unsafe_archive", "static", "high", "The archive tries path traversal, links out, devices or bombs."),
+    ("exfil_endpoint", "static", "high", "The code names a known exfiltration endpoint (webhook with token, out-of-band testing host, raw IP)."),
+    ("host_data_exfil", "static", "high", "Host, user or environment data flows into a network call or a DNS lookup."),
+    ("windows_payload", "static", "high", "A Windows-only dropper or persistence step (pythonw, hidden PowerShell, Startup folder, Run key)."),
+    ("incomplete_analysis", "static", "info", "A file could not be analysed fully (syntax error, size); patterns only."),
     # dynamic: what the package did in the sandbox
     ("honeytoken_read", "dynamic", "high", "A planted fake credential was read."),
     ("honeytoken_exfiltration", "dynamic", "critical", "A planted canary value left in DNS or network data."),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..ecosystems import Ecosystem
 from ..indicators import Indicator
+from . import pyflow
 
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -32,22 +33,6 @@ BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Ma
 
 NETWORK_MODULES = {"socket", "urllib", "urllib.request", "urllib2", "http.client", "httplib",
                    "requests", "httpx", "aiohttp", "ftplib", "smtplib", "telnetlib", "urllib3", "pycurl"}
-PROCESS_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-                 "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
-                 "os.popen", "os.spawnl", "os.spawnv", "os.spawnlp", "os.spawnvp", "os.execv", "os.execve",
-                 "os.execl", "os.execvp", "pty.spawn", "os.startfile", "commands.getoutput"}
-NETWORK_CALLS = {"urllib.request.urlopen", "urlopen", "urllib.request.urlretrieve", "urlretrieve",
-                 "requests.get", "requests.post", "requests.request", "httpx.get", "httpx.post",
-                 "socket.socket", "socket.create_connection", "http.client.HTTPConnection",
-                 "http.client.HTTPSConnection", "urllib2.urlopen"}
-EXEC_CALLS = {"exec", "eval", "compile", "__import__", "builtins.exec", "builtins.eval", "execfile",
-              "runpy.run_path", "runpy.run_module", "importlib.import_module"}
-DECODE_CALLS = {"base64.b64decode", "base64.b32decode", "base64.b85decode", "base64.a85decode",
-                "base64.decodebytes", "base64.urlsafe_b64decode", "b64decode", "bytes.fromhex",
-                "binascii.unhexlify", "binascii.a2b_base64", "codecs.decode", "zlib.decompress",
-                "marshal.loads", "lzma.decompress", "bz2.decompress", "gzip.decompress", "unhexlify",
-                "pickle.loads"}
-
 DOWNLOAD_EXEC = re.compile(
     r"(curl|wget)\b[^\n|;]{0,200}\|\s*(sudo\s+)?(ba|z|da)?sh\b|(curl|wget)\b[^\n]{0,200}(-o|-O|>)\s*\S+[^\n]{0,80}(&&|;)\s*(chmod|sh|bash|\./)"
     r"|powershell[^\n]{0,200}(iex|invoke-expression|downloadstring)|invoke-webrequest[^\n]{0,200}\|\s*iex"
@@ -62,8 +47,6 @@ CREDENTIAL_PATHS = re.compile(
     r"|cookies\.sqlite|Local Storage[/\\]leveldb|\.config/gcloud|Keychains?/|wallet\.dat|\.bash_history"
     r"|\.ethereum/keystore|\.electrum/wallets|discord[/\\]Local Storage", re.I)
 # cheap substring gates before the expensive patterns (most files contain none of these)
-_PY_INTERESTING = re.compile(r"\b(exec|eval|compile|subprocess|system|popen|socket|urlopen|urlretrieve|requests|"
-                             r"dup2|marshal|b64decode|fromhex|unhexlify|decompress|spawn)\b|[A-Za-z0-9+/=]{1000}")
 _GATES = {
     "download_execute": ("curl", "wget", "powershell", "invoke-webrequest", "certutil"),
     "reverse_shell": ("/dev/tcp", "/dev/udp", "nc ", "ncat", "bash -i", "mkfifo", "socat", "sh -i", "net.socket"),
@@ -93,145 +76,316 @@ def _ind(id_, severity, evidence):
     return Indicator(id_, severity, evidence, source="static")
 
 
-def _dotted(node: ast.AST) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif isinstance(node, ast.Call):
-        parts.append(_dotted(node.func) + "()")
-    return ".".join(reversed(parts))
+# ------------------------------------------------------------------ where a file sits
+
+# Roles: "build" runs on `pip install` (setup.py, build hooks, what they import from the
+# package); "module" runs on import; the others run neither (tests, docs, dev scripts, vendored
+# third-party copies) and their findings are demoted: pip's vendored rich uses marshal, test
+# suites bind sockets to stdio, docs name ~/.aws/credentials.
+_ROLE_DIRS = {
+    "tests": {"tests", "test", "testing", "testdata", "test_data", "fixtures", "unittests"},
+    "docs": {"docs", "doc", "examples", "example", "samples", "sample", "demo", "demos", "benchmarks", "bench"},
+    "vendored": {"_vendor", "vendor", "vendored", "_vendored", "third_party", "thirdparty", "third-party",
+                 "extern", "_extern", "externals", "_distutils"},
+    "dev": {".github", ".circleci", ".gitlab", "ci", ".ci", "tools", "dev", "devtools", "scripts", ".azure-pipelines"},
+}
+_DEMOTE = {"critical": "low", "high": "low", "medium": "info", "low": "info", "info": "info"}
 
 
-class _PyVisitor(ast.NodeVisitor):
-    """Collects imports, calls (with import aliases resolved) and long string constants."""
-
-    def __init__(self):
-        self.aliases: dict[str, str] = {}
-        self.imports: set[str] = set()
-        self.calls: list[tuple[int, str, ast.Call]] = []
-        self.strings: list[tuple[int, str]] = []
-
-    def visit_Import(self, node):
-        for a in node.names:
-            self.imports.add(a.name)
-            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-
-    def visit_ImportFrom(self, node):
-        mod = node.module or ""
-        self.imports.add(mod)
-        for a in node.names:
-            self.aliases[a.asname or a.name] = f"{mod}.{a.name}" if mod else a.name
-
-    def visit_Call(self, node):
-        name = _dotted(node.func)
-        head, _, rest = name.partition(".")
-        if head in self.aliases:
-            name = self.aliases[head] + (f".{rest}" if rest else "")
-        self.calls.append((node.lineno, name, node))
-        self.generic_visit(node)
-
-    def visit_Constant(self, node):
-        if isinstance(node.value, (str, bytes)) and len(node.value) >= 200:
-            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
-            self.strings.append((node.lineno, text))
+def file_role(rel: str) -> str:
+    """tests | docs | vendored | dev | module, from the path inside the artifact (build is decided apart)."""
+    parts = [p.lower() for p in Path(rel).parts]
+    name = parts[-1]
+    dirs = set(parts[:-1])
+    for role in ("vendored", "tests", "docs", "dev"):
+        if dirs & _ROLE_DIRS[role]:
+            return role
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return "tests"
+    return "module"
 
 
-_TAILS: dict[int, tuple[frozenset, tuple]] = {}
+def _sev(severity: str, role: str) -> str:
+    return severity if role in ("build", "module") else _DEMOTE[severity]
 
 
-def _matches(name: str, names: set[str]) -> bool:
-    """Exact dotted name, a dotted suffix of it, or a bare function name (aliases resolved earlier)."""
-    key = id(names)
-    if key not in _TAILS:
-        _TAILS[key] = (frozenset(n for n in names if "." not in n), tuple("." + n for n in names if "." in n))
-    bare, dotted = _TAILS[key]
-    return name in names or name.rsplit(".", 1)[-1] in bare or name.endswith(dotted)
+def _py_module_files(root: Path, base: Path, module: str, level: int, here: Path) -> list[Path]:
+    """Files inside the artifact that `import module` (or a relative import) would run."""
+    if level:
+        start = here.parent
+        for _ in range(level - 1):
+            start = start.parent
+        parts = [p for p in module.split(".") if p]
+    else:
+        start, parts = base, module.split(".")
+    out = []
+    for top in ([start] if level else [start, start / "src", start / "lib"]):
+        cur = top
+        for k, part in enumerate(parts):
+            pkg = cur / part
+            if (pkg / "__init__.py").is_file():
+                out.append(pkg / "__init__.py")
+                cur = pkg
+                continue
+            mod = cur / f"{part}.py"
+            if mod.is_file():
+                out.append(mod)
+            break
+    return [p for p in out if root in p.resolve().parents and not p.is_symlink()]
 
 
-def _calls_in(node: ast.AST) -> list[str]:
-    return [_dotted(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)]
+def build_closure(root: Path, build_files: list[Path], depth: int = 3) -> dict[Path, str]:
+    """Build files plus the package files they import (transitively): all of it runs on install.
+
+    Malware keeps setup.py clean and does the work in a sibling module it imports.
+    """
+    seen: dict[Path, str] = {p: "" for p in build_files}
+    frontier = list(build_files)
+    for _ in range(depth):
+        nxt = []
+        for path in frontier:
+            try:
+                tree = ast.parse(_decode(path.read_bytes()))
+            except (SyntaxError, ValueError, OSError, RecursionError, MemoryError):
+                text = _decode(path.read_bytes()) if path.exists() else ""
+                mods = [(m, 0) for m in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.M)]
+            else:
+                mods = []
+                for n in ast.walk(tree):
+                    if isinstance(n, ast.Import):
+                        mods += [(a.name, 0) for a in n.names]
+                    elif isinstance(n, ast.ImportFrom):
+                        mods.append((n.module or "", n.level))
+                        if n.level or not n.module:
+                            mods += [(((n.module or "") + "." + a.name).lstrip("."), n.level) for a in n.names]
+            for mod, level in mods:
+                for f in _py_module_files(root, path.parent, mod, level, path):
+                    if f not in seen:
+                        seen[f] = f"imported by {path.name}"
+                        nxt.append(f)
+        frontier = nxt
+    return seen
 
 
-def analyze_python(rel: str, text: str, build_time: bool) -> list[Indicator]:
-    """ast-based findings for one Python file; syntax errors fall back to text patterns only."""
-    out: list[Indicator] = []
+def _decode(data: bytes) -> str:
+    """Text of a file: UTF-8 (a BOM dropped), else Latin-1 so no byte is lost."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+# ------------------------------------------------------------------ Python
+
+_BUILD_TOOLS = re.compile(r"^\s*(\S*/)?(git|twine|make|cmake|ninja|meson|gcc|g\+\+|cc|c\+\+|clang|cl(\.exe)?|ld|ar|"
+                          r"pkg-config|[\w.-]+-config|xcrun|lipo|cargo|rustc|cython|nvcc|sphinx-build|pip|"
+                          r"python[\d.]*|sys\.executable|\./configure|configure|sh\s+\./configure|autoreconf|"
+                          r"libtool|install_name_tool|otool|uname|which|where|hg|svn|swig|gfortran|f2py|ldconfig|"
+                          r"brew|port|rpm|dpkg|lsb_release|sw_vers|nm|strip|patch|tar|unzip|mt(\.exe)?|rc(\.exe)?|"
+                          r"pandoc|npm|yarn|node|tox|pytest|nosetests|coverage|black|flake8|isort|mypy|rm|mkdir|cp|mv)\b",
+                          re.I)
+_SUSPICIOUS_CMD = re.compile(r"\b(curl|wget|powershell|pwsh|nslookup|dig|nc|ncat|mshta|certutil|bitsadmin|schtasks|"
+                             r"regsvr32|rundll32|pythonw|cmd(\.exe)?\s*/c|start\s|whoami|hostname|base64|chmod\s+\+x|"
+                             r"/tmp/|%temp%|%appdata%|\.exe\b|\.vbs\b|\.bat\b|\.ps1\b|\.scr\b|bash\s+-c|sh\s+-c|"
+                             r"python[\d.]*\s+-c|pip3?\s+install|crontab|systemctl|/dev/tcp)", re.I)
+_VERSION_IDIOM_CALLS = {"read", "read_text", "open", "join", "dirname", "abspath", "realpath", "Path", "fspath",
+                        "compile", "strip", "normpath", "io.open", "codecs.open", "format", "replace", "encode",
+                        "decode", "resolve", "parent", "splitlines", "get"}
+_PY_SIGNALS = re.compile(
+    r"\b(exec|eval|compile|subprocess|system|popen|socket|urlopen|urlretrieve|requests|dup2|marshal|b64decode|"
+    r"fromhex|unhexlify|decompress|spawn|startfile|environ|gethostname|getuser|zipimport|__import__)\b"
+    r"|[A-Za-z0-9+/=]{1000}|\\x[0-9a-fA-F]{2}")
+
+
+def _strings_in(node: ast.AST) -> str:
+    return " ".join(str(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def _process_severity(call: ast.Call, labels_hint: str) -> tuple[str, str]:
+    """How bad a build-time process call looks, from its command text."""
+    text = _strings_in(call)
+    m = _SUSPICIOUS_CMD.search(text)
+    if m:
+        return "high", f"runs {m.group(0).strip()!r}"
+    if _BUILD_TOOLS.search(text) or re.search(r"setup\.py|sdist|bdist|upload|--version", text):
+        return "low", f"runs a build tool ({text[:60]!r})"
+    if not text.strip():
+        return "medium", "runs a computed command"
+    return "medium", f"runs {text[:60]!r}"
+
+
+def _is_version_idiom(call: ast.Call) -> bool:
+    """exec(open('pkg/version.py').read(), ns) and friends: a local file read into a namespace."""
+    if not call.args:
+        return False
+    inner = [pyflow.dotted(n.func) for n in ast.walk(call.args[0]) if isinstance(n, ast.Call)]
+    names = [n for n in ast.walk(call.args[0]) if isinstance(n, ast.Name)]
+    if not inner and not names:
+        return False
+    return all(c.rsplit(".", 1)[-1] in _VERSION_IDIOM_CALLS or c in _VERSION_IDIOM_CALLS for c in inner)
+
+
+def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indicator]:
+    """ast-based findings for one Python file; on a syntax error, patterns (and say so)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return out
-    v = _PyVisitor()
-    v.visit(tree)
-    where = "build-time " if build_time else ""
-    for line, name, node in v.calls:
-        is_exec = _matches(name, EXEC_CALLS) and name.split(".")[-1] in {"exec", "eval", "compile", "execfile"}
-        if is_exec:
-            inner = _calls_in(node)
-            decoders = [c for c in inner if _matches(c, DECODE_CALLS) or c.endswith(".decode") and "b64" in c]
-            fetchers = [c for c in inner if _matches(c, NETWORK_CALLS) or c.endswith(".read")]
-            if decoders:
-                out.append(_ind("encoded_exec", "critical" if build_time else "high",
-                                f"{rel}:{line} {name}() of decoded data ({', '.join(sorted(set(decoders)))})"))
-            elif any(_matches(c, NETWORK_CALLS) for c in fetchers):
-                out.append(_ind("download_execute", "critical", f"{rel}:{line} {name}() of data fetched from the network"))
-            elif build_time and node.args and not isinstance(node.args[0], ast.Constant):
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None)
+        return [_ind("incomplete_analysis", "info", f"{rel}: not parseable as Python 3 "
+                     f"({type(exc).__name__}{f' at line {line}' if line else ''}); patterns only"),
+                *python_patterns(rel, text, role)]
+    flows = pyflow.analyze(tree, text)
+    build = role == "build"
+    where = f"build-time ({why}) " if build and why else ("build-time " if build else "")
+    out: list[Indicator] = []
+    for f in flows.findings:
+        if f.kind == "download_exec" or f.kind == "write_run":
+            out.append(_ind("download_execute", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
+        elif f.kind == "decode_exec":
+            out.append(_ind("encoded_exec", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
+        elif f.kind == "host_exfil":
+            out.append(_ind("host_data_exfil", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
+    sockets = any(pyflow._is_network(n) and "socket" in n for _, n, _ in flows.calls)
+    for line, name, node in flows.calls:
+        tail = name.rsplit(".", 1)[-1]
+        if pyflow.is_exec(name, flows) and tail != "compile":
+            if build and node.args and not isinstance(node.args[0], ast.Constant) and not _is_version_idiom(node) \
+                    and not any(i.id in ("encoded_exec", "download_execute") and f"{rel}:{line} " in i.evidence for i in out):
                 out.append(_ind("setup_exec", "high", f"{rel}:{line} {where}{name}() of computed code"))
-        elif _matches(name, DECODE_CALLS) and name.split(".")[-1] in {"loads"} and "marshal" in name:
-            out.append(_ind("encoded_exec", "high", f"{rel}:{line} marshal.loads (code objects hidden as bytes)"))
-        if build_time and _matches(name, PROCESS_CALLS):
-            out.append(_ind("setup_process", "high", f"{rel}:{line} {where}{name}()"))
-        if build_time and _matches(name, NETWORK_CALLS):
-            out.append(_ind("setup_network", "high", f"{rel}:{line} {where}{name}()"))
-        if name.endswith("dup2") and any(_matches(c, {"socket.socket", "socket.create_connection"}) for _, c, _ in v.calls):
-            out.append(_ind("reverse_shell", "critical", f"{rel}:{line} socket + os.dup2 (stdio bound to a socket)"))
-    if build_time and not any(i.id == "setup_network" for i in out):
-        net = sorted(v.imports & NETWORK_MODULES)
+            if name != tail and name.split(".")[0] not in ("builtins", "__builtins__") and tail in ("exec", "eval"):
+                pass
+            if name in flows.exec_aliases:
+                out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} exec/eval called through the alias {name!r}"))
+        elif tail == "loads" and "marshal" in name:
+            out.append(_ind("encoded_exec", _sev("medium", role), f"{rel}:{line} marshal.loads (code objects hidden as bytes)"))
+        elif tail == "zipimporter" or name.endswith("zipimport.zipimporter"):
+            out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} code loaded from a bundled zip (zipimport)"))
+        if build and pyflow._is_process(name):
+            sev, what = _process_severity(node, "")
+            out.append(_ind("setup_process", sev, f"{rel}:{line} {where}{name}() {what}"))
+        if build and pyflow._is_network(name):
+            sev = "high" if not why else "medium"
+            out.append(_ind("setup_network", sev, f"{rel}:{line} {where}{name}()"))
+        if tail == "dup2" and sockets:
+            out.append(_ind("reverse_shell", _sev("critical", role), f"{rel}:{line} socket + os.dup2 (stdio bound to a socket)"))
+    if build and not any(i.id == "setup_network" for i in out):
+        net = sorted(m for m in flows.imports if m.split(".")[0] in {x.split(".")[0] for x in NETWORK_MODULES})
         if net:
-            out.append(_ind("setup_network", "medium", f"{rel} imports {', '.join(net)} at build time"))
-    for line, s in v.strings:
-        if s.count(" ") > len(s) // 50:  # prose and docstrings have spaces; packed payloads do not
-            continue
-        compact = re.sub(r"\s+", "", s)
-        if len(compact) >= 1000 and entropy(compact) > 5.3:
-            out.append(_ind("obfuscation", "medium",
-                            f"{rel}:{line} {len(compact)}-character string with entropy {entropy(compact):.1f} bits/char"))
-            break
+            out.append(_ind("setup_network", "low", f"{rel} imports {', '.join(net)} at build time"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) >= 1000:
+            s = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            if s.count(" ") > len(s) // 50:  # prose and docstrings have spaces; packed payloads do not
+                continue
+            compact = re.sub(r"\s+", "", s)
+            if len(compact) >= 1000 and entropy(compact) > 5.3:
+                out.append(_ind("obfuscation", _sev("medium", role),
+                                f"{rel}:{node.lineno} {len(compact)}-character string with entropy {entropy(compact):.1f} bits/char"))
+                break
     return _dedupe(out)
 
 
-def analyze_text(rel: str, text: str, build_time: bool) -> list[Indicator]:
-    """Pattern findings that apply to any text file (shell, JS, Python, config)."""
+_PY_EXEC_DECODE = re.compile(r"\b(exec|eval)\s*\((?:(?!\n\S).){0,300}?(b64decode|b32decode|b85decode|fromhex|unhexlify|"
+                             r"decompress|marshal\.loads|decode\(\s*['\"](?:base64|hex|rot13|zlib)|\\x[0-9a-f]{2})", re.I | re.S)
+_PY_EXEC = re.compile(r"\b(exec|eval|execfile)\s*\(")
+_PY_NET = re.compile(r"\b(urlopen|urlretrieve|requests\.(get|post)|urllib2?\.|socket\.socket|httplib|http\.client)\b")
+_PY_PROC = re.compile(r"\b(os\.system|os\.popen|subprocess\.\w+|os\.startfile|commands\.getoutput)\s*\(")
+
+
+def python_patterns(rel: str, text: str, role: str) -> list[Indicator]:
+    """Token-level fallback for Python that does not parse (Python 2, fragments, broken on purpose)."""
+    out, build = [], role == "build"
+    m = _PY_EXEC_DECODE.search(text)
+    if m:
+        out.append(_ind("encoded_exec", "critical" if build else _sev("high", role),
+                        f"{rel}:{text.count(chr(10), 0, m.start()) + 1} {m.group(0)[:80]!r} (pattern)"))
+    if _PY_EXEC.search(text) and _PY_NET.search(text):
+        out.append(_ind("download_execute", "high" if build else _sev("medium", role),
+                        f"{rel}: exec/eval and a network fetch in one file (pattern)"))
+    if build:
+        for rx, id_ in ((_PY_PROC, "setup_process"), (_PY_NET, "setup_network")):
+            m = rx.search(text)
+            if m:
+                line_end = text.find("\n", m.start())
+                line = text[m.start(): line_end if line_end > 0 else None]
+                sev = "high" if id_ == "setup_network" or _SUSPICIOUS_CMD.search(line) else "medium"
+                out.append(_ind(id_, sev, f"{rel}:{text.count(chr(10), 0, m.start()) + 1} {line[:80]!r} (pattern)"))
+    return out
+
+
+# ------------------------------------------------------------------ any text
+
+EXFIL_ENDPOINT = re.compile(
+    r"discord(?:app)?\.com/api/webhooks/\d{6,}/[\w-]{20,}"
+    r"|api\.telegram\.org/bot\d{6,}:[\w-]{20,}"
+    r"|hooks\.slack\.com/services/T\w{6,}/B\w{6,}/\w{10,}"
+    r"|(?<![\w.-])(?:[\w-]+\.)*(?:burpcollaborator\.net|oastify\.com|oast\.(?:fun|live|me|online|pro|site)|interact\.sh"
+    r"|interactsh\.com|dnslog\.cn|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|canarytokens\.com"
+    r"|ngrok\.io|ngrok-free\.app|ngrok\.app|beeceptor\.com|requestcatcher\.com|hookbin\.com|trycloudflare\.com"
+    r"|serveo\.net|localtunnel\.me|loca\.lt|requestrepo\.com|rbndr\.us|transfer\.sh|anonfiles\.com|bashupload\.com)\b"
+    r"|\b(?:https?|ftp|tcp)://(?!(?:127|10|0)\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|192\.0\.2\.|198\.51\.100\."
+    r"|203\.0\.113\.|255\.)(?:\d{1,3}\.){3}\d{1,3}\b", re.I)
+WINDOWS_PAYLOAD = re.compile(
+    r"Start Menu[\\/]+Programs[\\/]+Startup|shell:startup|CurrentVersion[\\/]+Run(?:Once)?\b"
+    r"|powershell(?:\.exe)?[^\n]{0,80}(?:-w(?:indowstyle)?\s+hidden|-enc(?:odedcommand)?\s|-e\s+[A-Za-z0-9+/=]{40}"
+    r"|-ep\s+bypass|-executionpolicy\s+bypass|add-mppreference)"
+    r"|\bmshta(?:\.exe)?\s|schtasks(?:\.exe)?[^\n]{0,40}/create|rundll32[^\n]{0,60}javascript|bitsadmin[^\n]{0,40}/transfer"
+    r"|VirtualAlloc(?:Ex)?\b[\s\S]{0,600}CreateThread|\battrib\s+\+h\b|\bpythonw(?:\.exe)?['\"]?\s*[,+]?\s*['\"]?[^\n]{0,60}\.pyw?\b"
+    r"|\bstart\s+/b\s|Set-MpPreference", re.I)
+HIDDEN_CODE = re.compile(r"\S[ \t]{200,}(?:;|import |exec|eval|__import__)")
+
+
+def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
+    """Pattern findings that apply to any code file (shell, JS, Python, build scripts)."""
     out = []
+    build = role == "build"
     lower = text.lower()
-    for pattern, id_, sev in ((DOWNLOAD_EXEC, "download_execute", "critical" if build_time else "high"),
-                              (REVERSE_SHELL, "reverse_shell", "critical"),
-                              (CREDENTIAL_PATHS, "credential_paths", "high" if build_time else "low")):
+    for pattern, id_, sev in ((DOWNLOAD_EXEC, "download_execute", "critical" if build else _sev("high", role)),
+                              (REVERSE_SHELL, "reverse_shell", "critical" if build else _sev("critical", role)),
+                              (CREDENTIAL_PATHS, "credential_paths", "high" if build else _sev("low", role))):
         if not any(g in lower for g in _GATES[id_]):
             continue
         m = pattern.search(text)
         if m:
             line = text.count("\n", 0, m.start()) + 1
             out.append(_ind(id_, sev, f"{rel}:{line} {m.group(0)[:100]!r}"))
+    for pattern, id_, sev, gates in (
+            (EXFIL_ENDPOINT, "exfil_endpoint", "high", ("webhook", "telegram", "slack", "://", ".")),
+            (WINDOWS_PAYLOAD, "windows_payload", "high", ("startup", "run", "powershell", "mshta", "schtasks",
+                                                          "rundll32", "bitsadmin", "virtualalloc", "attrib", "pythonw",
+                                                          "start ", "mppreference")),
+            (HIDDEN_CODE, "obfuscation", "high", ("     ",))):
+        if not any(g in lower for g in gates):
+            continue
+        m = pattern.search(text)
+        if m:
+            line = text.count("\n", 0, m.start()) + 1
+            shown = m.group(0).strip()[:100] if id_ != "obfuscation" else f"code after {len(m.group(0)) - 2} spaces"
+            severity = "critical" if build and id_ != "obfuscation" else (sev if build else _sev(sev, role))
+            if id_ == "windows_payload" and role == "module" and "pythonw" in m.group(0).lower():
+                severity = "medium"
+            out.append(_ind(id_, severity, f"{rel}:{line} {shown!r}"))
     long_lines = [ln for ln in text.splitlines() if len(ln) > 2000] if len(text) > 2000 else []
     if long_lines and not rel.endswith((".min.js", ".map", ".json", ".svg", ".css")):
         worst = max(long_lines, key=len)
         if worst.count(" ") < len(worst) // 50 and entropy(worst) > 5.3:
-            out.append(_ind("obfuscation", "medium",
+            out.append(_ind("obfuscation", _sev("medium", role),
                             f"{rel}: line of {len(worst)} characters, entropy {entropy(worst):.1f} bits/char"))
     return out
 
 
-def analyze_js(rel: str, text: str, build_time: bool) -> list[Indicator]:
+def analyze_js(rel: str, text: str, role: str) -> list[Indicator]:
     out = []
+    build = role == "build"
     m = JS_ENCODED_EXEC.search(text)
     if m:
-        out.append(_ind("encoded_exec", "critical" if build_time else "high", f"{rel}: {m.group(0)[:100]!r}"))
+        out.append(_ind("encoded_exec", "critical" if build else _sev("high", role), f"{rel}: {m.group(0)[:100]!r}"))
     if len(JS_OBFUSCATOR.findall(text)) >= 20 and not rel.endswith(".min.js"):
-        out.append(_ind("obfuscation", "high" if build_time else "medium",
+        out.append(_ind("obfuscation", "high" if build else _sev("medium", role),
                         f"{rel}: javascript-obfuscator style identifiers (_0x...)"))
-    if build_time:
+    if build:
         if JS_NETWORK.search(text):
             out.append(_ind("setup_network", "high", f"{rel} (run at install) uses the network"))
         if JS_PROCESS.search(text):
@@ -303,48 +457,101 @@ def _is_pure(root: Path, files: list[Path], ecosystem: Ecosystem) -> bool:
     return True
 
 
+STREAM_CHUNK = 4 * 1024 * 1024
+MAX_PARSE_BYTES = 8 * 1024 * 1024  # larger Python files go through the patterns, not ast (said in the result)
+_CODE_SUFFIXES = (".py", ".pyw", ".js", ".cjs", ".mjs", ".ts", ".sh", ".bash", ".ps1", ".bat", ".cmd", ".vbs")
+
+
+def _read_text(path: Path) -> tuple[str | None, bytes]:
+    """Whole text of a file up to MAX_FILE_BYTES (None beyond: streamed instead), and its head."""
+    with open(path, "rb") as fh:
+        head = fh.read(MAX_FILE_BYTES + 1)
+    if len(head) > MAX_FILE_BYTES:
+        return None, head[:65536]
+    return _decode(head), head[:65536]
+
+
+def _stream_text(path: Path, rel: str, role: str) -> list[Indicator]:
+    """A file too large to hold: every byte through the pattern detectors in overlapping chunks."""
+    out: list[Indicator] = []
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        tail = b""
+        while chunk := fh.read(STREAM_CHUNK):
+            window = tail + chunk
+            text = _decode(window)
+            out += analyze_text(rel, text, role)
+            if path.suffix in (".py", ".pyw") or role == "build":
+                out += python_patterns(rel, text, role)
+            tail = window[-8192:]
+    note = _ind("incomplete_analysis", "info", f"{rel}: {size / 2**20:.1f} MiB; read in full through the pattern "
+                "detectors, not parsed")
+    return [note, *_dedupe(out)]
+
+
+def _top_build_files(root: Path, files: list[Path]) -> list[Path]:
+    out = []
+    for path in files:
+        rel = path.relative_to(root)
+        if path.name in BUILD_FILES and len(rel.parts) <= 2 and (
+                path.name == "setup.py" or any((path.parent / f).exists() for f in PROJECT_FILES)):
+            out.append(path)
+    return out
+
+
 def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
-    """Analyse an unpacked package directory (never following symlinks)."""
+    """Analyse an unpacked package directory (never following symlinks). Never skips a file quietly."""
     eco = Ecosystem.parse(ecosystem)
     root = Path(root)
-    files = [p for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()][:MAX_FILES]
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()]
     out: list[Indicator] = []
+    if len(files) > MAX_FILES:
+        out.append(_ind("incomplete_analysis", "info", f"{len(files)} files; only the first {MAX_FILES} were read"))
+        files = files[:MAX_FILES]
     scripts, script_inds, script_files = _npm_scripts(root) if eco is Ecosystem.NPM else ({}, [], set())
     out += script_inds
     for cmd in scripts.values():
-        out += analyze_text("package.json (script)", cmd, build_time=True)
+        out += analyze_text("package.json (script)", cmd, "build")
+    build = build_closure(root, _top_build_files(root, files)) if eco is Ecosystem.PYPI else {}
     binaries = []
     pure = _is_pure(root, files, eco)
     for path in files:
         rel = str(path.relative_to(root))
+        role = "build" if path in build or rel in script_files or any(rel.endswith(s) for s in script_files) \
+            else file_role(rel)
         try:
-            with open(path, "rb") as fh:
-                head = fh.read(MAX_FILE_BYTES)
-        except OSError:
+            text, head = _read_text(path)
+        except OSError as exc:
+            out.append(_ind("incomplete_analysis", "info", f"{rel}: unreadable ({exc.strerror})"))
             continue
         magic = next((kind for m, kind in BINARY_MAGIC.items() if head.startswith(m)), None)
         if magic and not (magic == "PE/Windows" and len(head) < 64):
-            binaries.append(f"{rel} ({magic})")
+            binaries.append((rel, magic, role))
             continue
         if b"\0" in head[:4096]:
+            continue  # data, not code: images, archives, compiled files
+        code = path.suffix.lower() in _CODE_SUFFIXES or role == "build" or head.startswith(b"#!")
+        if text is None:
+            if code:
+                out += _stream_text(path, rel, role)
             continue
-        text = head.decode("utf-8", errors="replace")
-        top_build = path.name in BUILD_FILES and len(Path(rel).parts) <= 2 and (
-            path.name == "setup.py" or any((path.parent / f).exists() for f in PROJECT_FILES))
-        build_time = top_build or rel in script_files or any(rel.endswith(s) for s in script_files)
-        if (path.suffix in (".py", ".pyw") or top_build) and (build_time or _PY_INTERESTING.search(text)):
-            out += analyze_python(rel, text, build_time)
+        is_py = path.suffix in (".py", ".pyw") or path.name in BUILD_FILES or head.startswith(b"#!") and b"python" in head[:80]
+        if is_py and (role == "build" or _PY_SIGNALS.search(text)):
+            if len(text) > MAX_PARSE_BYTES:
+                out.append(_ind("incomplete_analysis", "info", f"{rel}: {len(text) / 2**20:.1f} MiB of Python; patterns only"))
+                out += python_patterns(rel, text, role)
+            else:
+                out += analyze_python(rel, text, role, build.get(path, ""))
         elif path.suffix in (".js", ".cjs", ".mjs", ".ts"):
-            out += analyze_js(rel, text, build_time)
-        scripted = path.suffix in (".py", ".pyw", ".js", ".cjs", ".mjs", ".ts", ".sh", ".bash", ".ps1", ".bat",
-                                   ".cmd") or (path.suffix == "" and text.startswith("#!"))
-        if scripted or top_build:  # code only: PKG-INFO and READMEs may name paths in prose
-            out += analyze_text(rel, text, build_time)
+            out += analyze_js(rel, text, role)
+        if code:  # code only: PKG-INFO and READMEs may name paths in prose
+            out += analyze_text(rel, text, role)
     if binaries and pure:
-        in_tests = all(re.search(r"(^|/)(tests?|testdata|fixtures)/", b) for b in binaries)
-        out.append(_ind("shipped_binary", "low" if in_tests else "medium",
-                        f"{len(binaries)} executable binar{'y' if len(binaries) == 1 else 'ies'} in a pure "
-                        f"{eco.value} package: {', '.join(binaries[:3])}"))
+        shown = ", ".join(f"{r} ({m})" for r, m, _ in binaries[:3])
+        live = [b for b in binaries if b[2] in ("build", "module")]
+        sev = "medium" if live else "low"  # setuptools ships .exe launchers; tests ship fixtures
+        out.append(_ind("shipped_binary", sev, f"{len(binaries)} executable binar{'y' if len(binaries) == 1 else 'ies'} "
+                        f"in a pure {eco.value} package: {shown}"))
     return summarize(_dedupe(out))
 
 

