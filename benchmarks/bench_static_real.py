@@ -71,7 +71,22 @@ def guarddog_env(guarddog: str) -> dict:
     return {**os.environ, "GUARDDOG_TOP_PACKAGES_CACHE_LOCATION": str(cache), "GUARDDOG_PARALLELISM": "1"}
 
 
+LABEL_CACHE = Path(tempfile.gettempdir()) / "slopspotter-guarddog-labels.json"
+_labels: dict[str, str] = {}
+
+
 def guarddog_label(guarddog: str, target: Path, env: dict, timeout: float = 300) -> str:
+    """GuardDog's risk label for one artifact (cached by path in LABEL_CACHE: a rerun is free)."""
+    if not _labels and LABEL_CACHE.exists():
+        _labels.update(json.loads(LABEL_CACHE.read_text()))
+    key = str(target)
+    if key not in _labels or _labels[key].startswith("error"):
+        _labels[key] = _guarddog_run(guarddog, target, env, timeout)
+        LABEL_CACHE.write_text(json.dumps(_labels))
+    return _labels[key]
+
+
+def _guarddog_run(guarddog: str, target: Path, env: dict, timeout: float) -> str:
     try:
         proc = subprocess.run([guarddog, "pypi", "scan", str(target), "--output-format", "json"],
                               capture_output=True, text=True, timeout=timeout, env=env)
@@ -102,11 +117,14 @@ def main(argv=None) -> int:
     import benign as benign_mod
 
     mal = family_sample(list(csv.DictReader((REAL / "malware_rows.csv").open())))
-    if args.limit:
-        mal = random.Random(1).sample(mal, min(args.limit, len(mal)))
     ben = list(csv.DictReader((REAL / "benign_rows.csv").open()))
+    if args.limit:
+        every = our_risk(mal)
+        print(f"ours on all {len(mal)} families: risk >= medium {_pct(sum(r != 'low' for r in every), len(mal))}, "
+              f"high {_pct(sum(r == 'high' for r in every), len(mal))}")
+        mal = random.Random(1).sample(mal, min(args.limit, len(mal)))
     mal_risk, ben_risk = our_risk(mal), our_risk(ben)
-    print(f"artifacts: {len(mal)} malicious families (one each), {len(ben)} benign packages")
+    print(f"side by side on: {len(mal)} malicious families (one artifact each), {len(ben)} benign packages")
     print("ours (static check, shipped model):")
     print(f"  malicious  risk >= medium {_pct(sum(r != 'low' for r in mal_risk), len(mal))}, "
           f"high {_pct(sum(r == 'high' for r in mal_risk), len(mal))}")

@@ -24,7 +24,6 @@ Evaluation counts one artifact per family; the model's cross-validation groups b
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import hashlib
 import io
@@ -182,29 +181,28 @@ def _code_files(tree: Path) -> list[Path]:
     return sorted(f for f in files if ".egg-info" not in str(f))
 
 
+_STRINGS = re.compile(r"(?s)[rbuf]{0,2}(\"\"\".*?\"\"\"|\'\'\'.*?\'\'\'|\"(?:\\\\.|[^\"\\\\\n])*\"|\'(?:\\\\.|[^\'\\\\\n])*\')")
+_COMMENTS = re.compile(r"(?m)#.*$")
+_NUMBERS = re.compile(r"\b\d+(\.\d+)*\b")
+
+
 def _skeleton(text: str, names: set[str]) -> str:
-    """Code with literals, names of the package and whitespace blanked: near-identical copies match."""
-    try:
-        tree = ast.parse(text.lstrip("\ufeff"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes, int, float)):
-                node.value = ""
-        text = ast.dump(tree, annotate_fields=False)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        text = re.sub(r"(['\"]).*?\1", "''", text)
+    """Code with string literals, comments, numbers, the package's names and whitespace blanked:
+    near-identical copies (same code, other URLs, names or versions) get the same skeleton."""
+    text = _COMMENTS.sub("", _STRINGS.sub("''", text))
     for n in sorted(names, key=len, reverse=True):
         if len(n) >= 3:
             text = re.sub(re.escape(n), "PKG", text, flags=re.I)
-    return re.sub(r"\s+", "", text)
+    return re.sub(r"\s+", "", _NUMBERS.sub("0", text))
 
 
 def fingerprint(tree: Path, name: str) -> dict:
     """Code skeleton hash and rare endpoints of one extracted artifact."""
     names = {name, name.replace("-", "_"), name.replace("_", "-"), name.lower()}
     parts, endpoints = [], set()
-    for f in _code_files(tree)[:200]:
+    for f in _code_files(tree)[:60]:
         try:
-            text = f.read_bytes()[:4 * 1024 * 1024].decode("utf-8", "replace")
+            text = f.read_bytes()[:512 * 1024].decode("utf-8", "replace")
         except OSError:
             continue
         rel = re.sub(r"^[^/]+/", "", str(f.relative_to(tree)))
@@ -276,7 +274,7 @@ def families(records: list[dict], max_endpoint_share: int = 200) -> list[str]:
 
 # ------------------------------------------------------------------ rows
 
-def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 3) -> None:
+def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 2) -> None:
     """Fingerprint every artifact (cached), group into families, analyse up to `per_family`
     members of each family statically (seeded choice); write the committed CSV."""
     import random
@@ -292,7 +290,7 @@ def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 3) -> Non
         if r["path"] not in prints:
             prints[r["path"]] = fingerprint(workdir / r["tree"], r["name"])
         r.update(prints[r["path"]])
-        if k % 2000 == 0:
+        if k % 500 == 0:
             print(f"fingerprinted {k}/{len(records)} in {time.time() - t0:.0f}s", file=sys.stderr)
             prints_path.write_text(json.dumps(prints))
     prints_path.write_text(json.dumps(prints))

@@ -86,6 +86,7 @@ def _tail(name: str) -> str:
 class _Collector(ast.NodeVisitor):
     def __init__(self, flows: FileFlows):
         self.f = flows
+        self.local_funcs: dict[str, set[str]] = {}  # helper name -> labels of what it returns
 
     def visit_Import(self, node):
         for a in node.names:
@@ -136,13 +137,24 @@ def _escaped_constant(node: ast.AST, source: str) -> bool:
     """A bytes constant, or a string written with \\x/\\u escapes or [::-1]-reversed."""
     if isinstance(node, ast.Constant) and isinstance(node.value, bytes) and len(node.value) >= 20:
         return True
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 20:
-        seg = ast.get_source_segment(source, node) or ""
-        return seg.count("\\x") + seg.count("\\u") + seg.count("\\0") >= 10
+    if source and isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 4:
+        seg = _segment(source, node)
+        return len(re.findall(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}|\\u[0-9a-fA-F]{4}", seg)) >= 4
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         step = node.slice.step
         return isinstance(step, ast.UnaryOp) and isinstance(step.operand, ast.Constant) and step.operand.value == 1
     return False
+
+
+def _segment(source, node: ast.AST) -> str:
+    """Source text of a node, from lines split once per file (ast.get_source_segment splits every call)."""
+    lines = source if isinstance(source, list) else source.splitlines(keepends=True)
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    if first >= len(lines):
+        return ""
+    if first == last:
+        return lines[first][node.col_offset:node.end_col_offset]
+    return lines[first][node.col_offset:] + "".join(lines[first + 1:last]) + lines[last][:node.end_col_offset]
 
 
 def _is_host(name: str) -> bool:
@@ -155,8 +167,11 @@ def _is_process(name: str) -> bool:
     return _tail(name) in PROCESS_TAILS and (head in PROCESS_HEADS or name in ("system", "popen", "Popen"))
 
 
+_NET_SUFFIXES = tuple("." + n for n in NETWORK_CALLS if "." in n)
+
+
 def _is_network(name: str) -> bool:
-    return name in NETWORK_CALLS or any(name.endswith("." + n) for n in NETWORK_CALLS if "." in n) \
+    return name in NETWORK_CALLS or name.endswith(_NET_SUFFIXES) \
         or _tail(name) in {"urlopen", "urlretrieve"} or name.split(".")[0] in ("requests", "httpx") \
         and _tail(name) in {"get", "post", "put", "request", "patch"}
 
@@ -170,6 +185,7 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
         elif isinstance(sub, ast.Call):
             name = c.resolve(sub.func)
             tail = _tail(name)
+            out |= c.local_funcs.get(name, set())
             if _is_network(name):
                 out.add(NET)
             if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
@@ -193,12 +209,29 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
 def analyze(tree: ast.Module, source: str) -> FileFlows:
     """Collect imports, calls and alias bindings; find decode->exec, download->exec, host->network."""
     flows = FileFlows()
+    escaped = source.count("\\x") + source.count("\\u") + source.count("\\1") >= 10
+    # lines split once (segments of escaped constants are cut from them); None: no escapes to look for
+    source = source.splitlines(keepends=True) if escaped else None
     c = _Collector(flows)
     c.visit(tree)
     assigns = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign,
                                                                       ast.withitem, ast.For, ast.NamedExpr))),
                      key=lambda n: getattr(n, "lineno", 0) or getattr(getattr(n, "context_expr", None), "lineno", 0))
+    for n in assigns:
+        if isinstance(n, ast.Assign) and _exec_alias_target(n.value):
+            flows.exec_aliases.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    if not any(is_exec(n, flows) or _is_network(n) or _is_process(n) or _tail(n) in SEND_CALLS
+               for _, n, _ in flows.calls):
+        return flows  # no sink: nothing can flow anywhere
     taint: dict[str, set[str]] = {}
+    for fn in ast.walk(tree):  # a local helper that decodes or fetches passes that on to its callers
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(isinstance(n, ast.Return) for n in ast.walk(fn)):
+            got = set()
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Call):
+                    got |= _labels(n, {}, c, source) & {NET, DEC}
+            if got:
+                c.local_funcs[fn.name] = got
     for _ in range(2):
         for n in assigns:
             if isinstance(n, ast.withitem):
@@ -224,6 +257,11 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                and isinstance(cl.args[1], ast.Constant) and "w" in str(cl.args[1].value)
                for a in ast.walk(cl.args[0]) if isinstance(a, ast.Name)}
     for line, name, call in flows.calls:
+        tail = _tail(name)
+        sink = is_exec(name, flows) or _is_network(name) or tail in SEND_CALLS or _is_process(name) \
+            or tail in ("write", "write_bytes", "write_text", "urlretrieve")
+        if not sink:
+            continue
         args = [*call.args, *(k.value for k in call.keywords)]
         labels = set().union(*(_labels(a, taint, c, source) for a in args)) if args else set()
         if is_exec(name, flows):
@@ -231,9 +269,8 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                 flows.findings.append(Finding("download_exec", line, f"{name}() of data fetched from the network"))
             elif DEC in labels:
                 flows.findings.append(Finding("decode_exec", line, f"{name}() of decoded or encoded data"))
-        elif _is_network(name) or _tail(name) in SEND_CALLS and (name.split(".")[0] in {"socket", "requests", "httpx", "dns",
-                                                                                        "s", "sock", "session", "conn"}
-                                                                 or name in SEND_CALLS):
+        elif _is_network(name) or "." in name and name in SEND_CALLS or tail in SEND_CALLS and \
+                name.split(".")[0] in {"socket", "requests", "httpx", "dns", "s", "sock", "session", "conn", "client"}:
             if HOST in labels:
                 flows.findings.append(Finding("host_exfil", line, f"{name}() sends host/user/environment data"))
         elif _is_process(name):
@@ -243,6 +280,8 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                 flows.findings.append(Finding("host_exfil", line, f"{name}() runs {DNS_TOOLS.search(text).group(0)} "
                                                                   "with host/user data"))
             runs_written = any(isinstance(a, ast.Name) and a.id in written for arg in args for a in ast.walk(arg))
+            if DEC in labels and NET not in labels:
+                flows.findings.append(Finding("decode_exec", line, f"{name}() runs a decoded command"))
             if NET in labels or wrote_net and (runs_written or _tail(name) == "startfile"
                                                or re.search(r"\.(exe|bat|cmd|vbs|ps1|scr)\b", text, re.I)):
                 flows.findings.append(Finding("write_run", line, f"{name}() runs what was fetched from the network"))

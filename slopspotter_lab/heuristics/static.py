@@ -10,6 +10,7 @@ more than the same finding in library code.
 from __future__ import annotations
 
 import ast
+import base64
 import json
 import math
 import re
@@ -199,6 +200,9 @@ _PY_SIGNALS = re.compile(
     r"|[A-Za-z0-9+/=]{1000}|\\x[0-9a-fA-F]{2}")
 
 
+_LONG_TOKEN = re.compile(r"[^\s'\"]{1000}")
+
+
 def _strings_in(node: ast.AST) -> str:
     return " ".join(str(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
@@ -274,7 +278,10 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
         net = sorted(m for m in flows.imports if m.split(".")[0] in {x.split(".")[0] for x in NETWORK_MODULES})
         if net:
             out.append(_ind("setup_network", "low", f"{rel} imports {', '.join(net)} at build time"))
-    for node in ast.walk(tree):
+    out += _obfuscated_source(rel, text, role)
+    out += _import_time(rel, tree, flows, role)
+    out += _decoded_constants(rel, tree, role)
+    for node in ast.walk(tree) if _LONG_TOKEN.search(text) else ():
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) >= 1000:
             s = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
             if s.count(" ") > len(s) // 50:  # prose and docstrings have spaces; packed payloads do not
@@ -285,6 +292,74 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
                                 f"{rel}:{node.lineno} {len(compact)}-character string with entropy {entropy(compact):.1f} bits/char"))
                 break
     return _dedupe(out)
+
+
+_CONFUSABLE_NAMES = re.compile(r"\b(?:[lI]{16,}|[O0]{16,}|_{5,}\w{0,3})\b")
+_ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}|\\u[0-9a-fA-F]{4}")
+_B64_CONST = re.compile(r"^[A-Za-z0-9+/]{16,}={0,2}$")
+
+
+def _obfuscated_source(rel: str, text: str, role: str) -> list[Indicator]:
+    """Identifier soup (lIlIlI..., _____) and strings spelled out in escapes: obfuscator output."""
+    out = []
+    names = _CONFUSABLE_NAMES.findall(text)
+    if len(names) >= 10:
+        out.append(_ind("obfuscation", _sev("high", role), f"{rel}: {len(names)} look-alike identifiers "
+                        f"({names[0][:24]}...), obfuscator output"))
+    if len(text) > 2000 and "\\" in text:
+        escapes = _ESCAPES.findall(text)
+        if len(escapes) >= 200 and sum(map(len, escapes)) > 0.3 * len(text):
+            out.append(_ind("obfuscation", _sev("high", role), f"{rel}: {len(escapes)} escape sequences make up "
+                            f"{100 * sum(map(len, escapes)) // len(text)}% of the file (hidden strings)"))
+    return out
+
+
+def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator]:
+    """Processes started or network used by module-level code of package code: it runs on import."""
+    if role != "module" or not rel.endswith("__init__.py"):  # what `import pkg` runs
+        return []
+    top: list[ast.AST] = []
+    todo = list(tree.body)
+    while todo:  # module level, including inside if/try/with, not inside def/class
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        top.append(node)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            todo += [n for n in getattr(node, field, []) or [] if isinstance(n, ast.AST)]
+    out = []
+    lines = {n.lineno for t in top for n in ast.walk(t) if isinstance(n, ast.Call)
+             and not isinstance(t, (ast.If, ast.Try, ast.With))} | \
+        {t.lineno for t in top if isinstance(t, ast.Expr)}
+    for line, name, node in flows.calls:
+        if line not in lines:
+            continue
+        if pyflow._is_process(name):
+            sev, what = _process_severity(node, "")
+            if sev != "low":
+                out.append(_ind("setup_process", sev, f"{rel}:{line} {name}() at import {what}"))
+        elif pyflow._is_network(name):
+            out.append(_ind("setup_network", "medium", f"{rel}:{line} {name}() at import"))
+    return out
+
+
+def _decoded_constants(rel: str, tree: ast.Module, role: str) -> list[Indicator]:
+    """Base64 constants decoded (never run) and read like code: `curl ... | bash` hidden in base64."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and 16 <= len(node.value) <= 200_000 \
+                and len(node.value) % 4 == 0 and _B64_CONST.match(node.value):
+            try:
+                plain = base64.b64decode(node.value, validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue
+            found = analyze_text(f"{rel}:{node.lineno} (base64)", plain, role)
+            if not found and role in ("build", "module") and _SUSPICIOUS_CMD.search(plain) and \
+                    re.search(r"https?://|\bimport\b|/bin/|\.exe\b", plain):
+                found = [_ind("encoded_exec", _sev("high", role), f"{rel}:{node.lineno} base64 constant hides "
+                              f"{plain[:60]!r}")]
+            out += [_ind(i.id, i.severity, i.evidence + " hidden in base64") for i in found]
+    return out
 
 
 _PY_EXEC_DECODE = re.compile(r"\b(exec|eval)\s*\((?:(?!\n\S).){0,300}?(b64decode|b32decode|b85decode|fromhex|unhexlify|"
@@ -317,16 +392,21 @@ def python_patterns(rel: str, text: str, role: str) -> list[Indicator]:
 
 # ------------------------------------------------------------------ any text
 
+EXFIL_HOSTS = ("burpcollaborator.net", "oastify.com", "oast.fun", "oast.live", "oast.me", "oast.online", "oast.pro",
+               "oast.site", "interact.sh", "interactsh.com", "dnslog.cn", "ceye.io", "requestbin.net", "requestbin.com",
+               "pipedream.net", "webhook.site", "canarytokens.com", "ngrok.io", "ngrok-free.app", "ngrok.app",
+               "beeceptor.com", "requestcatcher.com", "hookbin.com", "trycloudflare.com", "serveo.net", "localtunnel.me",
+               "loca.lt", "requestrepo.com", "rbndr.us", "transfer.sh", "anonfiles.com", "bashupload.com")
 EXFIL_ENDPOINT = re.compile(
     r"discord(?:app)?\.com/api/webhooks/\d{6,}/[\w-]{20,}"
     r"|api\.telegram\.org/bot\d{6,}:[\w-]{20,}"
     r"|hooks\.slack\.com/services/T\w{6,}/B\w{6,}/\w{10,}"
-    r"|(?<![\w.-])(?:[\w-]+\.)*(?:burpcollaborator\.net|oastify\.com|oast\.(?:fun|live|me|online|pro|site)|interact\.sh"
-    r"|interactsh\.com|dnslog\.cn|ceye\.io|requestbin\.(?:net|com)|pipedream\.net|webhook\.site|canarytokens\.com"
-    r"|ngrok\.io|ngrok-free\.app|ngrok\.app|beeceptor\.com|requestcatcher\.com|hookbin\.com|trycloudflare\.com"
-    r"|serveo\.net|localtunnel\.me|loca\.lt|requestrepo\.com|rbndr\.us|transfer\.sh|anonfiles\.com|bashupload\.com)\b"
-    r"|\b(?:https?|ftp|tcp)://(?!(?:127|10|0)\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|192\.0\.2\.|198\.51\.100\."
+    r"|(?<![\w:])\d{8,10}:AA[\w-]{33}(?![\w-])"  # a Telegram bot token on its own
+    r"|(?<![\w.-])(?:[\w-]+\.){0,6}(?:" + "|".join(re.escape(h) for h in EXFIL_HOSTS) + r")\b", re.I)
+RAW_IP_URL = re.compile(
+    r"\b(?:https?|ftp|tcp)://(?!(?:127|10|0)\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|192\.0\.2\.|198\.51\.100\."
     r"|203\.0\.113\.|255\.)(?:\d{1,3}\.){3}\d{1,3}\b", re.I)
+_EXFIL_GATES = ("webhooks/", "api.telegram.org/bot", "hooks.slack.com", ":aa") + EXFIL_HOSTS
 WINDOWS_PAYLOAD = re.compile(
     r"Start Menu[\\/]+Programs[\\/]+Startup|shell:startup|CurrentVersion[\\/]+Run(?:Once)?\b"
     r"|powershell(?:\.exe)?[^\n]{0,80}(?:-w(?:indowstyle)?\s+hidden|-enc(?:odedcommand)?\s|-e\s+[A-Za-z0-9+/=]{40}"
@@ -352,10 +432,12 @@ def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
             line = text.count("\n", 0, m.start()) + 1
             out.append(_ind(id_, sev, f"{rel}:{line} {m.group(0)[:100]!r}"))
     for pattern, id_, sev, gates in (
-            (EXFIL_ENDPOINT, "exfil_endpoint", "high", ("webhook", "telegram", "slack", "://", ".")),
-            (WINDOWS_PAYLOAD, "windows_payload", "high", ("startup", "run", "powershell", "mshta", "schtasks",
-                                                          "rundll32", "bitsadmin", "virtualalloc", "attrib", "pythonw",
-                                                          "start ", "mppreference")),
+            (EXFIL_ENDPOINT, "exfil_endpoint", "high", _EXFIL_GATES),
+            (RAW_IP_URL, "exfil_endpoint", "high", ("://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8",
+                                                    "://9")),
+            (WINDOWS_PAYLOAD, "windows_payload", "high", ("startup", "currentversion", "powershell", "mshta", "schtasks",
+                                                          "rundll32", "bitsadmin", "virtualalloc", "attrib +h", "pythonw",
+                                                          "start /b", "mppreference")),
             (HIDDEN_CODE, "obfuscation", "high", ("     ",))):
         if not any(g in lower for g in gates):
             continue

@@ -69,6 +69,11 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     nonnegative: a feature whose fitted weight comes out negative is refitted at its prior
         weight instead (repeatedly), since an indicator is evidence of trouble by design and a
         negative weight only says the small corpus had a benign package showing it.
+    floor_feature, floor_at: a row whose `floor_feature` is at least `floor_at` (default: worst
+        severity high or critical) scores at least the `medium` threshold, whatever else the
+        row says: one strong finding is never explained away, least of all by a scan that saw
+        nothing (payloads wait, check the platform, or look for a sandbox). Exported to the
+        model file as `floor`, so the stdlib scorer applies the same rule.
     """
 
     def __init__(self, feature_names: Sequence[str] = (), dynamic_features: Sequence[str] = (),
@@ -76,7 +81,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
                  high_fpr: float = 0.02, class_weight: str | None = "balanced_by_scan", random_state: int = 0,
                  prior_weights: dict | None = None, min_support: int = 0, fixed_features: Sequence[str] = (),
-                 nonnegative: bool = True):
+                 nonnegative: bool = True, floor_feature: str | None = "max_severity", floor_at: float = 4.0):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
         self.transforms = transforms
@@ -92,6 +97,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.min_support = min_support
         self.fixed_features = fixed_features
         self.nonnegative = nonnegative
+        self.floor_feature = floor_feature
+        self.floor_at = floor_at
 
     # ------------------------------------------------------------ design matrix
     def _names(self, X) -> list[str]:
@@ -161,8 +168,13 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         return w
 
     # ------------------------------------------------------------ fitting
-    def fit(self, X, y):
-        """Fit weights on all rows; calibration and thresholds on out-of-fold scores."""
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Fit weights on all rows; calibration and thresholds on out-of-fold scores.
+
+        `sample_weight` multiplies the class balancing (e.g. one unit per malware family);
+        `groups` keeps a group's rows in one fold of the out-of-fold scores (near-identical
+        copies of one family must not calibrate each other).
+        """
         y = np.asarray(y).astype(int)
         self.names_in_ = self._names(X)
         unknown = set(self.dynamic_features) - set(self.names_in_)
@@ -178,6 +190,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         for _ in range(len(self.names_in_) + 1):
             Z, offset = self._split(self._design(X))
             weight = self._sample_weight(Z, y)
+            if sample_weight is not None:
+                weight = (np.ones(len(y)) if weight is None else weight) * np.asarray(sample_weight, float)
             fit_params = {} if weight is None else {"logisticregression__sample_weight": weight}
             self.pipeline_ = self._estimator().fit(Z, y, **fit_params)
             negative = [n for n, w in self.raw_weights()[0].items()
@@ -187,8 +201,15 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             for n in negative:  # evidence of trouble never lowers the risk: back to the prior
                 self._fix(n)
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
-        oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
-                                         cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
+        if groups is not None:
+            from sklearn.model_selection import StratifiedGroupKFold
+
+            splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.random_state)
+            oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
+                                             cv=splitter, groups=np.asarray(groups))
+        else:
+            oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
+                                             cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
         self.calibration_ = self._fit_calibration(oof, y)
         p_oof = self._calibrate(oof)
         self.thresholds_ = self._fit_thresholds(p_oof, y)
@@ -240,7 +261,20 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         p = self._calibrate(self.decision_function(X))
+        floored = self._floored(X)
+        if floored is not None:
+            p = np.where(floored, np.maximum(p, self.thresholds_["medium"]), p)
         return np.column_stack([1 - p, p])
+
+    def _floored(self, X) -> np.ndarray | None:
+        """Rows whose floor feature reaches `floor_at` (None when the model has no floor)."""
+        if not self.floor_feature or self.floor_feature not in self.names_in_:
+            return None
+        if hasattr(X, "columns"):
+            col = X[self.floor_feature].to_numpy(dtype=float)
+        else:
+            col = np.asarray(X, dtype=float)[:, self.names_in_.index(self.floor_feature)]
+        return np.nan_to_num(col) >= self.floor_at
 
     def predict(self, X) -> np.ndarray:
         """1 = malicious: probability at or above the `high` threshold."""
@@ -307,6 +341,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             "intercept": round(intercept, 8),
             "calibration": self.calibration_,
             "thresholds": dict(self.thresholds_),
+            **({"floor": {"feature": self.floor_feature, "at_least": self.floor_at, "risk": "medium"}}
+               if self.floor_feature and self.floor_feature in self.names_in_ else {}),
             "params": {k: v for k, v in self.get_params().items()
                        if k not in ("feature_names", "dynamic_features", "transforms", "prior_weights")},
             "metrics": metrics or {},

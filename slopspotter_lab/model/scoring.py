@@ -2,8 +2,9 @@
 
 The native host and `check` use this; fitting lives in fit.py. The file holds, per feature, a
 weight and a transform; an intercept; a `missing_dynamic` term used when no scan ran; the
-calibration (Platt a, b: p = 1 / (1 + exp(-(a*z + b))), or isotonic points); and the
-low|medium|high thresholds. Contributions are reported per feature (= per indicator id) so a
+calibration (Platt a, b: p = 1 / (1 + exp(-(a*z + b))), or isotonic points); the
+low|medium|high thresholds; and an optional `floor` (a row whose worst severity is high or
+critical scores at least `medium`). Contributions are reported per feature (= per indicator id) so a
 user can see what pushed the score.
 """
 
@@ -127,6 +128,9 @@ class Model:
             contrib[self.missing["feature"]] = float(self.missing["weight"])
             z += float(self.missing["weight"])
         p = self.calibrate(z)
+        floor = self.doc.get("floor")
+        if floor and (row.get(floor["feature"]) or 0.0) >= float(floor["at_least"]):
+            p = max(p, float(self.thresholds[floor.get("risk", "medium")]))  # one strong finding is never explained away
         return Score(probability=p, risk=self.risk_of(p), logit=z,
                      contributions=dict(sorted(contrib.items(), key=lambda kv: -abs(kv[1]))))
 
