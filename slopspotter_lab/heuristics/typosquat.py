@@ -400,7 +400,7 @@ def _weak_edit(q: str, t: str) -> str | None:
         return None
     if len(q) == len(t) + 1 and q == t + "s" and not t.endswith("s"):
         return "plural"
-    if len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS:
+    if len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS and not _plural_pair(q, t):
         return "omission"
     if len(q) == len(t) + 1:  # an added letter not next to its keyboard neighbours, not first
         for i in range(1, len(q)):
