@@ -269,6 +269,16 @@ class _Reference:
             elif len(core) >= MIN_EDIT_LEN:
                 self.scoped.setdefault(core, n)
         self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
+        self._by_len: dict[int, list[str]] = {}
+
+    def near_length(self, q: str) -> list[str]:
+        """Edit targets within two characters of len(q): nothing else can be two edits away,
+        and scoring 5,000 names per check is what made check slow."""
+        n = len(q)
+        hit = self._by_len.get(n)
+        if hit is None:
+            hit = self._by_len[n] = [t for t in self.edit_targets if abs(len(t) - n) <= 2]
+        return hit
 
 
 _REFS: dict[tuple, tuple[tuple, _Reference]] = {}
@@ -362,16 +372,23 @@ ATTACK_WORDS = frozenset("""
 """Words an attacker adds to a popular name to make it look official or improved (combosquats).
 Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
 LOOSE_KINDS = {"separator", "word-order", "py-affix"}
-WEAK_RANK = 1000  # weak look-alikes (any one-letter change, two edits) count only for these targets
+WEAK_RANK = 1000
+VERSION_RANK = 100  # version siblings are common below the very top (pyside2/6, cupy-cuda11x/12x)  # weak look-alikes (any one-letter change, two edits) count only for these targets
 COMBO_RANK = 1000
 SEVERITY = {  # how sure a kind of match is: character disguises and slips are deliberate
     "transposition": "high", "repetition": "high", "replacement-keyboard": "high", "homoglyph": "high",
     "replacement-homoglyph": "high", "insertion-keyboard": "high", "digit-for-letter": "high",
-    "omission": "high", "scope-confusion": "high",
+    "omission": "high", "scope-confusion": "high", "version-bump": "medium",
     "insertion": "medium", "vowel-swap": "medium", "substitution": "medium", "plural": "medium",
     "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "low",
     "combosquat": "low",
 }
+
+
+KIND_TEXT = {"combosquat": "the popular name plus filler words", "two-edits": "two slips in a long name",
+             "plural": "plural of the popular name", "digit-for-letter": "a digit in place of a letter",
+             "vowel-swap": "one vowel swapped", "substitution": "one letter replaced",
+             "version-bump": "another version digit"}  # how evidence names a kind
 
 
 @dataclass(frozen=True)
@@ -422,6 +439,12 @@ def _old_scope_name(q: str, ref: "_Reference") -> bool:
     head = q.split("-", 1)[0]
     family = ref.unscoped_prefixes.get(head, 0)
     return f"@{head}/" in q or (head in ref.scopes and family >= 2)
+
+
+def _version_bump(q: str, t: str) -> bool:
+    """boto4 for boto3: the trailing version digit of a top name changed."""
+    return (len(q) == len(t) and q[:-1] == t[:-1] and q[-1:].isdigit() and t[-1:].isdigit()
+            and q[-1] != t[-1])
 
 
 def _two_edits(q: str, t: str) -> bool:
@@ -488,7 +511,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
                      reference if isinstance(reference, tuple) else tuple(reference))
     if q in ref.rank:
         return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
-    near = process.extract(q, ref.edit_targets, scorer=OSA.distance, score_cutoff=2, limit=8)
+    near = process.extract(q, ref.near_length(q), scorer=OSA.distance, score_cutoff=2, limit=8)
     near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
     similar = [n for n, _, _ in near]
     is_known = (q in set(known)) if known is not None else _is_known(q, eco)
@@ -512,9 +535,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     target, op = match
     if target not in similar:
         similar.insert(0, target)
-    what = {"combosquat": "the popular name plus filler words", "two-edits": "two slips in a long name",
-            "plural": "plural of the popular name", "digit-for-letter": "a digit in place of a letter",
-            "vowel-swap": "one vowel swapped", "substitution": "one letter replaced"}.get(op, op.replace("-", " "))
+    what = KIND_TEXT.get(op, op.replace("-", " "))
     evidence = f"{name!r} looks like {target!r} (popular rank {ref.rank[target]}): {what}"
     return SquatMatch(target, op, SEVERITY.get(op, "medium"), evidence), similar, evidence
 
@@ -528,6 +549,8 @@ def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
                 return cand, op
             if _digit_doubling(q, cand):
                 return cand, "repetition"
+            if ref.rank[cand] <= VERSION_RANK and _version_bump(q, cand):
+                return cand, "version-bump"
             if weak is None and ref.rank[cand] <= WEAK_RANK and len(_collapse(cand)) >= 6:
                 (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
                 if qs == cs and (op := _weak_edit(qc, cc)):
@@ -558,7 +581,5 @@ def _is_known(q: str, eco: Ecosystem) -> bool:
 def severity_of(evidence: str) -> str:
     """The severity of the kind named at the end of an evidence string (see SEVERITY)."""
     tail = evidence.rsplit(": ", 1)[-1]
-    kinds = {"the popular name plus filler words": "combosquat", "two slips in a long name": "two-edits",
-             "plural of the popular name": "plural", "a digit in place of a letter": "digit-for-letter",
-             "one vowel swapped": "vowel-swap", "one letter replaced": "substitution"}
+    kinds = {text: kind for kind, text in KIND_TEXT.items()}
     return SEVERITY.get(kinds.get(tail, tail.replace(" ", "-")), "medium")
