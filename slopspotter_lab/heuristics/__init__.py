@@ -54,8 +54,10 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
             report.indicators.append(confusion)
             report.suggestion = confusion.extra["suggestion"]
             report.suggestion_reason = f"`import {spec.name}` comes from the distribution {report.suggestion!r}"
-        if exists is False and not report.suggestion:
-            hint = suggest(spec.name, spec.ecosystem, match)  # "did you mean", only when clear
+        if exists is False and not confusion:
+            # "did you mean" for a name that does not exist, only when clear; a project named
+            # verbatim (openai-python-client -> openai) beats the near miss typosquat_of names
+            hint = suggest(spec.name, spec.ecosystem, match)
             if hint:
                 report.suggestion, report.suggestion_reason = hint.name, hint.reason
         if meta is not None:

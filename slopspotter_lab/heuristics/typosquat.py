@@ -419,7 +419,7 @@ def _weak_edit(q: str, t: str) -> str | None:
         return "plural"
     if len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS and not _plural_pair(q, t):
         return "omission"
-    if len(q) == len(t) + 1:  # an added letter not next to its keyboard neighbours, not first
+    if len(q) == len(t) + 1 and q[1:] != t:  # an added letter, not a leading one (cchardet)
         for i in range(1, len(q)):
             if q[:i] + q[i + 1:] == t and q[i].isalpha():
                 return "insertion"
@@ -442,9 +442,9 @@ def _old_scope_name(q: str, ref: "_Reference") -> bool:
 
 
 def _version_bump(q: str, t: str) -> bool:
-    """boto4 for boto3: the trailing version digit of a top name changed."""
-    return (len(q) == len(t) and q[:-1] == t[:-1] and q[-1:].isdigit() and t[-1:].isdigit()
-            and q[-1] != t[-1])
+    """boto4 for boto3: the single trailing version digit of a top name changed (not cu12/cu13)."""
+    return (len(q) == len(t) >= 3 and q[:-1] == t[:-1] and q[-1:].isdigit() and t[-1:].isdigit()
+            and q[-1] != t[-1] and q[-2].isalpha())
 
 
 def _two_edits(q: str, t: str) -> bool:
