@@ -22,7 +22,7 @@ from .specs import npm_dependency, pypi_dependency
 
 # where a command may start: the tool word, optionally after sudo/env/prompt noise
 _START = re.compile(
-    r"(?<![\w./-])(?:(?:sudo|exec|time|command)\s+)*"
+    r"(?<![\w./-])(?:(?:sudo(?:\s+-\S+)*|exec|time|command)\s+)*"
     r"(?P<tool>python(?:3(?:\.\d+)?)?\s+-m\s+pip|py\s+-m\s+pip|pip(?:3(?:\.\d+)?)?|uv\s+pip|uv|poetry|pipx|"
     r"conda|mamba|micromamba|npm|yarn|pnpm|npx|bunx|bun)\s+(?=\S)")
 _PROMPT = re.compile(r"^\s*(?:\$|#|>>>|\.\.\.|%|!|In \[\d*\]:|PS [^>]*>|❯|➜)\s*")
@@ -34,8 +34,10 @@ _STOP = {  # words that end a command written in prose
     "if", "the", "a", "an", "so", "but", "first", "after", "before", "once", "from", "inside",
     "command", "will", "you", "your", "should", "can", "is", "are", "was", "as", "instead",
     "also", "now", "again", "here", "there", "etc", "package", "packages", "library", "via",
-    "using", "by", "at", "when", "while", "where", "not", "installed",
+    "using", "by", "at", "when", "while", "where", "not", "installed", "anything", "everything",
+    "something", "nothing", "else", "unless", "them", "these", "those", "step", "steps", "again,",
 }
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|your|each|every|its|their|our)\s+$", re.I)
 _TRAIL = ".,;:!?)]}\"'*_"
 
 # options that take a value, per tool family (so the value is not taken for a package)
@@ -72,6 +74,8 @@ def extract_commands(text: str, source: str | None = None) -> list[InstallComman
     for line_no, segment, code in _segments(text, source):
         for cmd_text in _SPLIT.split(segment):
             m = _START.search(cmd_text)
+            while m and not code and _DETERMINER.search(cmd_text[:m.start("tool")]):
+                m = _START.search(cmd_text, m.end())  # "the pip install step": a noun, not a command
             while m:
                 cmd, consumed = _parse(cmd_text[m.start("tool"):], m.group("tool"), line_no, code, source)
                 if cmd is not None:
@@ -176,7 +180,7 @@ def _tokens(text: str) -> list[str]:
 def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | None):
     """(InstallCommand or None, characters consumed)."""
     tokens = _tokens(cmd_text)
-    tool_words = len(tool_word.split())
+    tool_words = 1 if tool_word.startswith("uv") else len(tool_word.split())  # "uv pip": pip is uv's subcommand
     tool_norm = _tool_name(tool_word)
     args = tokens[tool_words:]
     if not code:
@@ -189,7 +193,7 @@ def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | N
     if sub is None:
         return None, consumed
     cmd = InstallCommand(tool=tool_norm, ecosystem=eco, line=line, source=source, subcommand=sub,
-                         text=" ".join([tool_word] + args[:len(args)]).strip())
+                         text=" ".join(tokens[:tool_words] + args).strip())
     where = {"source": source, "line": line}
     if eco == "pypi":
         _python_args(cmd, tool_norm, sub, rest, where)
@@ -202,7 +206,7 @@ def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | N
 
 def _tool_name(word: str) -> str:
     w = word.split()[0]
-    if "pip" in word and w != "uv":
+    if w.startswith(("pip", "py")) and w != "pipx":  # pip, pip3, python -m pip, py -m pip
         return "pip"
     if w in {"mamba", "micromamba"}:
         return "conda"
