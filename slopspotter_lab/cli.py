@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     # with a clear message instead of being taken for an option.
     c.add_argument("names", nargs="*", metavar="NAME", help="package names, optionally with version, or local artifact paths")
     c.add_argument("--from", dest="from_file", metavar="CSV", help="also read names from a CSV (columns name, optional ecosystem, version)")
+    c.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="FILE",
+                   help="check a requirements file (nested -r/-c followed); manifests and lockfiles can be given as NAME")
+    c.add_argument("--text", action="append", metavar="FILE|-",
+                   help="check the packages of every install command in a file (Markdown, chat, script, Dockerfile, notebook; - = stdin)")
     c.add_argument("--ecosystem", "-e", default="pypi", help="pypi or npm (default: pypi)")
     c.add_argument("--offline", action="store_true", help="no network at all: name-only heuristics")
     c.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
