@@ -29,6 +29,7 @@ HANDLERS = {
     "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
+    "guard": "slopspotter_lab.guard:cli_guard",
 }
 
 BACKENDS = ["auto", "docker", "gvisor", "libvirt", "none"]
@@ -71,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
     c.add_argument("--fail-on", choices=["low", "medium", "high"], help="exit 1 if any result is at least this risky")
     c.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+
+    g = sub.add_parser("guard", help="check what an install command would bring in, then run it only if safe",
+                       usage="slopspotter-lab guard [--fail-on RISK] [--allow-unverified] [--deep] -- pip install ...")
+    g.add_argument("--fail-on", choices=["low", "medium", "high"], default="high",
+                   help="block the install if any package is at least this risky (default: high)")
+    g.add_argument("--allow-unverified", action="store_true",
+                   help="run the install even if some packages could not be checked (exit 5 instead of 0)")
+    g.add_argument("--deep", action="store_true", help="also sandbox-scan new, unpopular packages before installing")
+    g.add_argument("--dry-run", action="store_true", help="check only; never run the command")
+    g.add_argument("--print-alias", choices=["bash", "zsh", "fish"], help="print shell functions that guard pip/npm/... and exit")
+    g.add_argument("--format", "-f", choices=["text", "json"], default="text", help="json: the verdict on stdout")
+    g.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
     s.add_argument("target", metavar="NAME|PATH")

@@ -85,6 +85,25 @@ def extract_commands(text: str, source: str | None = None) -> list[InstallComman
     return commands
 
 
+def parse_command(argv: list[str], cwd: str | None = None) -> InstallCommand | None:
+    """One argv (as typed after `guard --`) through the same grammar, or None if it is not an
+    install command this grammar knows. `-r` files are looked up relative to `cwd`."""
+    if not argv:
+        return None
+    text = shlex.join([os.path.basename(argv[0]), *argv[1:]])  # /usr/bin/python3 -m pip -> python3 -m pip
+    m = _START.match(text)
+    if not m:
+        return None
+    source = os.path.join(cwd or os.getcwd(), "<command>")
+    cmd, _ = _parse(text[m.start("tool"):], m.group("tool"), 0, True, source, keep_empty=True)
+    if cmd is not None:
+        cmd.line, cmd.source = None, None
+        for dep in cmd.packages:
+            if dep.source == source:
+                dep.source, dep.line = None, None
+    return cmd
+
+
 # ------------------------------------------------------------------ text -> (line, code?) segments
 def _segments(text: str, source: str | None):
     """(line number, text, is_code) for each logical line; notebooks map back to file lines."""
@@ -177,7 +196,7 @@ def _tokens(text: str) -> list[str]:
         return [t.strip("'\"") for t in text.split()]
 
 
-def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | None):
+def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | None, keep_empty: bool = False):
     """(InstallCommand or None, characters consumed)."""
     tokens = _tokens(cmd_text)
     tool_words = 1 if tool_word.startswith("uv") else len(tool_word.split())  # "uv pip": pip is uv's subcommand
@@ -186,7 +205,7 @@ def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | N
     if not code:
         args = _prose_cut(args)
     consumed = len(" ".join(tokens[:tool_words + len(args)]))
-    if not args:
+    if not args and not (keep_empty and tool_norm in {"npm", "yarn", "pnpm", "bun"}):
         return None, consumed
     eco = "npm" if tool_norm in {"npm", "yarn", "pnpm", "npx", "bunx", "bun"} else "pypi"
     sub, rest = _subcommand(tool_norm, args)
@@ -199,7 +218,7 @@ def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | N
         _python_args(cmd, tool_norm, sub, rest, where)
     else:
         _npm_args(cmd, tool_norm, sub, rest, where)
-    if not cmd.packages and not cmd.notes:
+    if not cmd.packages and not cmd.notes and not keep_empty:
         return None, consumed
     return cmd, consumed
 
@@ -257,7 +276,7 @@ def _subcommand(tool: str, args: list[str]):
     if tool == "yarn":
         if sub == "global" and rest[first:first + 1] == ["add"]:
             return "add", rest[:first] + rest[first + 1:]
-        return (sub, rest) if sub in {"add", "dlx"} else (None, rest)
+        return (sub, rest) if sub in {"add", "dlx", "install"} else (None, rest)
     if tool == "pnpm":
         if sub in {"add", "install", "i"}:
             return "add", rest
