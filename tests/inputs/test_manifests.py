@@ -66,7 +66,7 @@ def test_pyproject_pep621_groups_and_poetry():
     ("npm-v1/npm-shrinkwrap.json", {"request", "mocha"}, {"aws4": "request", "debug": "mocha"}),
     ("yarn-classic/yarn.lock", {"@babel/code-frame", "reakt"}, {"@babel/highlight": "@babel/code-frame", "chalk": "@babel/code-frame"}),
     ("yarn-berry/yarn.lock", {"chalk", "expresss"}, {"supports-color": "chalk", "color-name": "chalk"}),
-    ("pnpm9/pnpm-lock.yaml", {"axios", "reqest", "vitest"}, {"combined-stream": "axios", "delayed-stream": "axios"}),
+    ("pnpm9/pnpm-lock.yaml", {"axios", "loadsh", "vitest"}, {"combined-stream": "axios", "delayed-stream": "axios"}),
     ("pnpm6/pnpm-lock.yaml", {"react", "react-dom"}, {"scheduler": "react-dom", "js-tokens": "react-dom"}),
     ("pnpm5/pnpm-lock.yaml", {"left-pad", "@sindresorhus/is", "is-odd"}, {"is-number": "is-odd"}),
 ])
