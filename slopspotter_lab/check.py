@@ -130,8 +130,22 @@ def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def is_manifest(item: str) -> bool:
+    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    import os
+
+    from .inputs.manifests import format_by_name
+
+    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
+
+
 def cli_check(args) -> int:
     """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
+    if getattr(args, "requirements", None) or getattr(args, "text", None) or any(map(is_manifest, args.names)):
+        from .check_inputs import cli_check_files, collect  # files: requirements, manifests, text
+
+        names, deps = collect(args)
+        return cli_check_files(args, names, deps)
     items: list = [to_spec(n, args.ecosystem) for n in args.names]
     if getattr(args, "from_file", None):
         items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]

@@ -62,7 +62,8 @@ def render_scan(result: Any, fmt: str = "table") -> str:
 
 
 # ---------------------------------------------------------------------------------- table
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """One table cell: '-' for nothing, the first three items of a list."""
     if value is None:
         return "-"
     if isinstance(value, list):
@@ -78,7 +79,7 @@ def align(header: list[str], rows: list[list[str]]) -> str:
 
 
 def checks_table(records: list[dict]) -> str:
-    rows = [[_cell(r.get(c)) for c in TABLE_COLUMNS[:-1]] + [",".join(i["id"] for i in r["indicators"]) or "-"]
+    rows = [[cell(r.get(c)) for c in TABLE_COLUMNS[:-1]] + [",".join(i["id"] for i in r["indicators"]) or "-"]
             for r in records]
     return align(TABLE_COLUMNS, rows)
 
@@ -115,11 +116,12 @@ def flat_check(record: dict) -> dict:
             "exists": "" if record.get("exists") is None else str(record["exists"]).lower()}
 
 
-def checks_csv(records: list[dict]) -> str:
-    from .check import COLUMNS  # the check record's columns, in contract order
+def checks_csv(records: list[dict], columns: list[str] | None = None) -> str:
+    """CSV of check records: the check columns in contract order, or the given ones."""
+    from .check import COLUMNS
 
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=columns or COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(flat_check(r) for r in records)
     return buf.getvalue()
@@ -198,5 +200,5 @@ def scan_lists(d: dict) -> dict[str, Any]:
 
 
 __all__ = ["Format", "FORMATS", "register", "render_checks", "render_scan", "checks_table", "scan_table",
-           "checks_json", "scan_json", "checks_csv", "flat_check", "scan_lists", "align", "write_rows",
+           "checks_json", "scan_json", "checks_csv", "flat_check", "scan_lists", "align", "cell", "write_rows",
            "rows_suffix", "ROW_SUFFIXES"]
