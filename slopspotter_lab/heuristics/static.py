@@ -19,13 +19,13 @@ from pathlib import Path
 
 from ..ecosystems import Ecosystem
 from ..indicators import Indicator
+from .scripts import LIFECYCLE, install_scripts
 
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
                "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")  # a build hook sits beside one of these
-LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 NATIVE_SOURCES = {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".go", ".f90", ".cu"}
 BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Mach-O",
                 b"\xfe\xed\xfa\xcf": "Mach-O", b"\xca\xfe\xba\xbe": "Mach-O universal"}
@@ -278,16 +278,15 @@ def _npm_scripts(root: Path) -> tuple[dict[str, str], list[Indicator], set[str]]
         except ValueError:
             continue
         scripts = {k: str(v) for k, v in (doc.get("scripts") or {}).items() if k in LIFECYCLE}
-        if not scripts:
+        found = install_scripts(scripts, "package.json")
+        if found is None:
             return {}, [], set()
         base = manifest.parent
         runs = set()
         for cmd in scripts.values():
             for tok in re.findall(r"[\w./-]+\.(?:js|cjs|mjs|sh|py)\b", cmd):
                 runs.add(str((base / tok).resolve().relative_to(root.resolve())) if (base / tok).exists() else tok)
-        risky = any(SHELL_RUNNERS.search(c) or DOWNLOAD_EXEC.search(c) for c in scripts.values())
-        shown = "; ".join(f"{k}: {v[:120]}" for k, v in scripts.items())
-        return scripts, [_ind("install_scripts", "high" if risky else "medium", f"package.json runs at install: {shown}")], runs
+        return scripts, [found], runs
     return {}, [], set()
 
 
