@@ -35,7 +35,8 @@ def pypi_index(pypi_server, tmp_path_factory):
 def py_env(pypi_index, tmp_path):
     env = {**os.environ, "SLOPSPOTTER_CACHE_DIR": str(tmp_path / "cache"), "SLOPSPOTTER_PYPI_URL": "none",
            "SLOPSPOTTER_PYPI_SIMPLE_URL": pypi_index.simple_url, "SLOPSPOTTER_NPM_URL": "http://127.0.0.1:9",
-           "SLOPSPOTTER_HTTP_TIMEOUT": "5", "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+           "SLOPSPOTTER_HTTP_TIMEOUT": "5", "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": ""}  # only the loopback index, whatever the machine's pip config
     env.pop("SLOPSPOTTER_DATA_DIR", None)  # the bundled popular lists are enough
     return env
 
