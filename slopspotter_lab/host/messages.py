@@ -1,4 +1,4 @@
-"""The three native messaging requests (DESIGN 4.3): ping, check, deep-scan.
+"""The native messaging requests (DESIGN 4.3): ping, check, check-text, deep-scan.
 
 Handlers take the decoded message dict and return the reply dict; a bad message raises
 MessageError, which the host turns into `{"success": false, "error": ...}`. Nothing heavy is
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 NOT_AVAILABLE = "Deep scan not available; heuristic only."
 MAX_CHECK_PACKAGES = 500
+MAX_TEXT_CHARS = 1_000_000  # a check-text body larger than this is refused (pages send blocks)
 LIST_LIMIT = 200  # rows per list in a deep-scan result before the frame limit even matters
 # Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
 # so tests can run a slow fake scan without Docker. Never set it in real use.
@@ -149,7 +150,44 @@ def handle_check(msg: dict) -> dict:
                                           offline=offline or config.offline(), workers=8)
             for i, rec in zip(idx, records):
                 results[i] = rec
+    from ..explain import reason
+
+    for rec in results:
+        rec["reason"] = reason(rec)
     return {"success": True, "results": results}
+
+
+def handle_check_text(msg: dict) -> dict:
+    """Extract install commands from free text with the project's one grammar, check every
+    package they name; each result carries the command it came from (DESIGN 4.3)."""
+    from ..inputs import extract_commands
+
+    text = _field(msg, "text", str)
+    if len(text) > MAX_TEXT_CHARS:
+        raise MessageError(f"'text' has {len(text)} characters (limit {MAX_TEXT_CHARS})")
+    only = _field(msg, "ecosystem", str, required=False)
+    if only is not None and only not in ("pypi", "npm"):
+        raise MessageError(f"'ecosystem' must be pypi or npm, not {only!r}")
+    commands, packages, origins = [], [], []
+    for cmd in extract_commands(text):
+        if only and cmd.ecosystem != only:
+            continue
+        ref = {"tool": cmd.tool, "ecosystem": cmd.ecosystem, "line": cmd.line, "text": cmd.text,
+               "notes": list(cmd.notes)}
+        commands.append(ref)
+        for dep in cmd.packages:
+            if not dep.checkable:
+                continue
+            packages.append({"name": dep.name, "ecosystem": dep.ecosystem})
+            origins.append((ref, dep))
+    if len(packages) > MAX_CHECK_PACKAGES:
+        raise MessageError(f"{len(packages)} packages in one text (limit {MAX_CHECK_PACKAGES})")
+    results = handle_check({"packages": packages, "offline": msg.get("offline", False)})["results"] if packages else []
+    for rec, (ref, dep) in zip(results, origins):
+        rec["command"] = {k: ref[k] for k in ("tool", "line", "text")}
+        if dep.spec:
+            rec["spec"] = dep.spec
+    return {"success": True, "commands": commands, "results": results}
 
 
 # ---------------------------------------------------------------- deep-scan
@@ -180,13 +218,6 @@ def _indicator_line(ind: dict) -> str:
     return text
 
 
-def _ranked(indicators: list[dict]) -> list[dict]:
-    """Indicators that pushed the verdict most come first (model weight, then severity)."""
-    from ..indicators import SEVERITY_RANK
-
-    return sorted(indicators, key=lambda d: (-(d.get("weight") or 0.0), -SEVERITY_RANK.get(d.get("severity"), 0)))
-
-
 def _unique(items, limit: int = LIST_LIMIT) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))[:limit]
 
@@ -205,8 +236,10 @@ def _file_line(row: dict) -> str:
 
 def to_extension_result(scan: dict, package: str, language: str) -> dict:
     """Map scan JSON (DESIGN 4.1) to the shape the extension reads (DESIGN 4.3)."""
+    from ..explain import ranked
+
     verdict = scan.get("verdict") or {}
-    indicators = _ranked([i for i in scan.get("indicators") or [] if isinstance(i, dict)])
+    indicators = ranked([i for i in scan.get("indicators") or [] if isinstance(i, dict)])
     files = sorted(scan.get("files") or [], key=lambda r: r.get("category") is None)  # categorised first
     return {
         "packageName": package,
@@ -225,8 +258,10 @@ def to_extension_result(scan: dict, package: str, language: str) -> dict:
     }
 
 
-def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto") -> dict:
-    """Scan one package and return the extension-shaped reply (runs in a worker thread)."""
+def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto",
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Scan one package and return the extension-shaped reply (runs in a worker thread);
+    `progress(stage)` is called as the scan moves on (metadata, prefetch, sandbox, parse)."""
     eco = language_to_ecosystem(language)
     if eco is None:
         return {"success": False, "error": NOT_AVAILABLE, "heuristicOnly": True}
@@ -238,7 +273,8 @@ def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: 
     except InputError as exc:
         return {"success": False, "error": str(exc)}
     try:
-        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout))
+        kwargs = {"progress": progress} if progress else {}
+        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
     except Exception as exc:
         log.exception("deep scan of %s failed", package)
         return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
@@ -254,13 +290,15 @@ def parse_deep_scan(msg: dict) -> dict:
     language = _field(msg, "language", str, required=False, default="Python")
     vm_image = _field(msg, "vmImagePath", str, required=False)
     timeout = _field(msg, "timeout", (int, float), required=False, default=120.0)
+    progress = _field(msg, "progress", bool, required=False, default=False)
     if not package.strip():
         raise MessageError("'packageName' is empty")
     if not 0 < timeout <= 3600:
         raise MessageError("'timeout' must be between 0 and 3600 seconds")
     return {"package": package.strip(), "language": language, "timeout": float(timeout),
-            "backend": "libvirt" if vm_image else "auto"}
+            "backend": "libvirt" if vm_image else "auto", "progress": progress}
 
 
-HANDLERS: dict[str, Callable[[dict], dict]] = {"ping": handle_ping, "check": handle_check}
+HANDLERS: dict[str, Callable[[dict], dict]] = {"ping": handle_ping, "check": handle_check,
+                                              "check-text": handle_check_text}
 ASYNC_TYPES = {"deep-scan", "deep_scan", "deepScan"}
