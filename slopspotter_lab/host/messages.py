@@ -168,25 +168,33 @@ def handle_check_text(msg: dict) -> dict:
     only = _field(msg, "ecosystem", str, required=False)
     if only is not None and only not in ("pypi", "npm"):
         raise MessageError(f"'ecosystem' must be pypi or npm, not {only!r}")
-    commands, packages, origins = [], [], []
+    offline = _field(msg, "offline", bool, required=False, default=False)
+    commands, origins = [], []
     for cmd in extract_commands(text):
         if only and cmd.ecosystem != only:
             continue
         ref = {"tool": cmd.tool, "ecosystem": cmd.ecosystem, "line": cmd.line, "text": cmd.text,
                "notes": list(cmd.notes)}
         commands.append(ref)
-        for dep in cmd.packages:
-            if not dep.checkable:
-                continue
-            packages.append({"name": dep.name, "ecosystem": dep.ecosystem})
-            origins.append((ref, dep))
-    if len(packages) > MAX_CHECK_PACKAGES:
-        raise MessageError(f"{len(packages)} packages in one text (limit {MAX_CHECK_PACKAGES})")
-    results = handle_check({"packages": packages, "offline": msg.get("offline", False)})["results"] if packages else []
-    for rec, (ref, dep) in zip(results, origins):
+        origins.extend((ref, dep) for dep in cmd.packages)
+    checkable = [dep for _, dep in origins if dep.checkable]
+    if len(checkable) > MAX_CHECK_PACKAGES:
+        raise MessageError(f"{len(checkable)} packages in one text (limit {MAX_CHECK_PACKAGES})")
+    checked = iter(handle_check({"packages": [{"name": d.name, "ecosystem": d.ecosystem} for d in checkable],
+                                 "offline": offline})["results"] if checkable else [])
+    results = []
+    for ref, dep in origins:
+        if dep.checkable:
+            rec = next(checked)
+        else:  # a URL, path or VCS requirement: named, but not a registry name to check
+            rec = _error_record(dep.name, dep.ecosystem, dep.note or "not a registry package")
+            from ..explain import reason
+
+            rec["reason"] = reason(rec)
         rec["command"] = {k: ref[k] for k in ("tool", "line", "text")}
         if dep.spec:
             rec["spec"] = dep.spec
+        results.append(rec)
     return {"success": True, "commands": commands, "results": results}
 
 
