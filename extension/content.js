@@ -27,6 +27,7 @@
   let port = null;
   let nextClient = 1;
   const callbacks = new Map(); // clientId -> function(reply)
+  let checksSent = 0;
 
   // ------------------------------------------------------------------ messaging
 
@@ -93,9 +94,15 @@
       }
       const seq = (st ? st.seq : 0) + 1;
       blocks.set(el, { text, seq, container: st && st.container });
+      const sent = performance.now();
+      checksSent += 1;
+      // counters on <html> let tests and curious users see how often the host was asked
+      document.documentElement.setAttribute("data-slopspotter-checks", String(checksSent));
       request({ type: "check-text", text }, (reply) => {
         const now = blocks.get(el);
-        if (now && now.seq === seq) render(el, now, reply);
+        if (!now || now.seq !== seq) return;
+        render(el, now, reply);
+        if (now.container) now.container.dataset.rttMs = (performance.now() - sent).toFixed(1);
       });
     }
   }
