@@ -29,6 +29,7 @@ HANDLERS = {
     "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
+    "mcp": "slopspotter_lab.mcp_server.server:cli_mcp",
 }
 
 BACKENDS = ["auto", "docker", "gvisor", "libvirt", "none"]
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("host", help="the native messaging host (framed JSON on stdin/stdout)")
+    sub.add_parser("mcp", help="MCP server for coding agents (stdio; needs the mcp extra)")
 
     m = sub.add_parser("install-manifests", help="register the native host with a browser")
     m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge", "all"])

@@ -63,14 +63,14 @@ def reason(record: dict) -> str:
 
 
 def explain(result: dict) -> dict[str, Any]:
-    """Indicators of a check record or scan result (DESIGN 4.1) with their registry meaning,
-    most influential first; accepts either shape."""
+    """Indicators of a check record, a scan result (DESIGN 4.1) or an MCP scan report, with
+    their registry meaning, most influential first."""
     verdict = result.get("verdict") or {}
     package = result.get("package") or {}
     name = result.get("name") or package.get("name")
     ecosystem = result.get("ecosystem") or package.get("ecosystem")
     risk = result.get("risk") or verdict.get("risk")
-    score = result.get("score") if "score" in result else verdict.get("probability")
+    score = result["score"] if "score" in result else verdict.get("probability", result.get("probability"))
     rows = []
     for ind in ranked(result.get("indicators") or []):
         spec = REGISTRY.get(ind.get("id", ""))

@@ -204,7 +204,7 @@ def language_to_ecosystem(language: str) -> str | None:
     return _LANGUAGES.get(language.strip().lower())
 
 
-def _scan_function() -> Callable:
+def scan_function() -> Callable:
     spec = os.environ.get(TEST_SCAN_ENV)
     if spec:
         module_name, _, func = spec.partition(":")
@@ -282,7 +282,7 @@ def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: 
         return {"success": False, "error": str(exc)}
     try:
         kwargs = {"progress": progress} if progress else {}
-        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
+        scan = _as_dict(scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
     except Exception as exc:
         log.exception("deep scan of %s failed", package)
         return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
