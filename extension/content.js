@@ -229,9 +229,12 @@
       for (const ind of (r.indicators || []).slice(0, 8)) lines.push(ind);
       if (r.error) lines.push(`note: ${r.error}`);
       status.title = lines.join("\n");
-      if (r.riskLevel) {
+      if (r.riskLevel) {  // the scan's verdict replaces the name-only one
         chipEl.classList.remove(...RISKS.map((x) => `slopspotter-risk-${x}`), "slopspotter-risk-unknown");
         chipEl.classList.add(`slopspotter-risk-${r.riskLevel}`);
+        chipEl.dataset.risk = r.riskLevel;
+        chipEl.querySelector(".slopspotter-label").textContent =
+          `${rec.name} · ${r.riskLevel} ${Math.round((r.confidence || 0) * 100)}% (scanned)`;
       }
     });
   }

@@ -201,6 +201,11 @@ class Marionette:
     def script(self, source: str, *args):
         return self.command("WebDriver:ExecuteScript", {"script": source, "args": list(args)})["value"]
 
+    def async_script(self, source: str, *args, timeout_s: float = 300):
+        """Run `source`; it finishes by calling the callback passed as its last argument."""
+        self.command("WebDriver:SetTimeouts", {"script": int(timeout_s * 1000)})
+        return self.command("WebDriver:ExecuteAsyncScript", {"script": source, "args": list(args)})["value"]
+
     def close(self):
         try:
             self.command("WebDriver:DeleteSession")
@@ -221,7 +226,8 @@ def firefox(home: Path, extension: Path = EXTENSION):
     active.unlink(missing_ok=True)
     env = {**os.environ, "HOME": str(home), "MOZ_HEADLESS": "1", "MOZ_CRASHREPORTER_DISABLE": "1"}
     log = open(home / "firefox.log", "w")
-    proc = subprocess.Popen([FIREFOX, "--marionette", "--headless", "--no-remote", "--profile", str(profile)],
+    proc = subprocess.Popen([FIREFOX, "--marionette", "-remote-allow-system-access", "--headless", "--no-remote",
+                             "--profile", str(profile)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     client = None
     try:

@@ -152,6 +152,7 @@ def test_deep_scan_of_a_corpus_package_through_the_browser(browser, pages):
     assert chip.get_attribute("data-malicious") == "true"
     assert chip.get_attribute("data-scan-risk") == "high" and "slopspotter-risk-high" in chip.get_attribute("class")
     assert "MALICIOUS" in status.text_content()
+    assert chip.locator(".slopspotter-label").text_content().endswith("(scanned)")
     detail = status.get_attribute("title")
     assert "honeytoken_read" in detail and ("deep scan (docker" in detail or "deep scan (gvisor" in detail)
     stages = page.evaluate("() => window.scanStages")
