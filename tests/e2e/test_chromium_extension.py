@@ -85,7 +85,8 @@ def test_streaming_chat_answer_is_debounced_and_ends_right(browser, pages):
     check_chips(chips, CHAT)  # no chip left over from a half-streamed name ("req", "tenac")
     updates = page.evaluate("() => window.tokenUpdates")
     checks = int(page.evaluate("() => document.documentElement.dataset.slopspotterChecks"))
-    assert updates > 60 and checks <= updates / 4, (checks, updates)
+    print(f"\nstreamed answer: {updates} text updates, {checks} checks sent")
+    assert updates > 60 and 3 <= checks <= updates / 4, (checks, updates)  # the stall's "req" too
     page.screenshot(path=str(_screenshot_path("extension-chips-chat.png")), full_page=True)
     page.close()
 

@@ -76,4 +76,5 @@ def test_streaming_chat_answer(browser, pages):
     check_chips(browser.script(CHIPS_JS), CHAT)
     updates = browser.script("return window.tokenUpdates;")
     checks = int(browser.script("return document.documentElement.dataset.slopspotterChecks;"))
-    assert updates > 60 and checks <= updates / 4, (checks, updates)
+    print(f"\nstreamed answer: {updates} text updates, {checks} checks sent")
+    assert updates > 60 and 3 <= checks <= updates / 4, (checks, updates)  # the stall's "req" too
