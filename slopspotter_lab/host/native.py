@@ -112,7 +112,7 @@ class Host:
         if getattr(self, "_warmed", False) or os.environ.get("SLOPSPOTTER_HOST_WARM", "1") == "0":
             return
         self._warmed = True
-        threading.Thread(target=_warm_check, name="warm-check", daemon=True).start()
+        threading.Thread(target=warm_check, name="warm-check", daemon=True).start()
 
     @staticmethod
     def _tag(reply: dict, req_id: Any) -> dict:
@@ -155,7 +155,7 @@ class Host:
         self.send(self._tag(reply, req_id))
 
 
-def _warm_check() -> None:
+def warm_check() -> None:
     try:
         from ..check import check_records
 

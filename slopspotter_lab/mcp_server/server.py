@@ -219,5 +219,11 @@ def cli_mcp(args) -> int:
         server = build_server()
     except ImportError as exc:
         raise InputError(f"the MCP server needs the mcp extra: pip install 'slopspotter-lab[mcp]' ({exc})") from exc
+    if os.environ.get("SLOPSPOTTER_HOST_WARM", "1") != "0":  # load the popular lists while the client connects
+        import threading
+
+        from ..host.native import warm_check
+
+        threading.Thread(target=warm_check, name="warm-check", daemon=True).start()
     server.run("stdio")
     return 0
