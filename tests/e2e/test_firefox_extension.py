@@ -13,6 +13,7 @@ import pytest
 from slopspotter_lab.host.manifests import REFERENCE_FIREFOX_ID
 
 from .browsers import ROOT, firefox, install_manifest
+from .conftest import DEEP_SCAN_PACKAGE
 from .pages import CHAT, CHIP_COUNT_JS, CHIPS_JS, QA, README, check_chips
 
 pytestmark = [pytest.mark.firefox]
@@ -78,3 +79,23 @@ def test_streaming_chat_answer(browser, pages):
     checks = int(browser.script("return document.documentElement.dataset.slopspotterChecks;"))
     print(f"\nstreamed answer: {updates} text updates, {checks} checks sent")
     assert updates > 60 and 3 <= checks <= updates / 4, (checks, updates)  # the stall's "req" too
+
+
+@pytest.mark.docker
+def test_deep_scan_of_a_corpus_package_through_firefox(browser, pages):
+    _chips(browser, f"{pages}/readme.html", expected=3)
+    sel = f'.slopspotter-chip[data-package="{DEEP_SCAN_PACKAGE}"]'
+    browser.script(f"""window.scanStages = [];
+        const chip = document.querySelector('{sel}');
+        new MutationObserver(() => {{
+          const s = chip.querySelector('.slopspotter-status');
+          if (s && window.scanStages[window.scanStages.length - 1] !== s.textContent) window.scanStages.push(s.textContent);
+        }}).observe(chip, {{subtree: true, childList: true, characterData: true}});
+        chip.querySelector('.slopspotter-deep').click();""")
+    state = _wait(browser, f"""const c = document.querySelector('{sel}');
+        return ['done', 'error'].includes(c.dataset.scan) && {{scan: c.dataset.scan, malicious: c.dataset.malicious,
+          risk: c.dataset.risk, detail: c.querySelector('.slopspotter-status').title}};""", timeout=600)
+    assert state["scan"] == "done", state
+    assert state["malicious"] == "true" and state["risk"] == "high" and "honeytoken_read" in state["detail"]
+    stages = browser.script("return window.scanStages;")
+    assert any("queued" in s for s in stages) and any("sandbox" in s for s in stages), stages
