@@ -152,11 +152,11 @@ def format_table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_csv(records: list[dict[str, Any]]) -> str:
+def format_csv(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
     import io
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in records:
         w.writerow({**r, "similar_to": ";".join(r["similar_to"]),
@@ -165,8 +165,22 @@ def format_csv(records: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def is_manifest(item: str) -> bool:
+    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    import os
+
+    from .inputs.manifests import format_by_name
+
+    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
+
+
 def cli_check(args) -> int:
     """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
+    if getattr(args, "requirements", None) or getattr(args, "text", None) or any(map(is_manifest, args.names)):
+        from .check_inputs import cli_check_files, collect  # files: requirements, manifests, text
+
+        names, deps = collect(args)
+        return cli_check_files(args, names, deps)
     items: list = [to_spec(n, args.ecosystem) for n in args.names]
     if getattr(args, "from_file", None):
         items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
