@@ -29,7 +29,7 @@ HANDLERS = {
     "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
-    "mcp": "slopspotter_lab.mcp_server.server:cli_mcp",
+    "mcp": "slopspotter_lab.mcp_server:cli_mcp",
     "guard": "slopspotter_lab.guard:cli_guard",
 }
 

@@ -213,12 +213,9 @@ def build_server():
     return server
 
 
-def cli_mcp(args) -> int:
+def serve() -> int:
     """Serve MCP on stdin/stdout until the client closes it."""
-    try:
-        server = build_server()
-    except ImportError as exc:
-        raise InputError(f"the MCP server needs the mcp extra: pip install 'slopspotter-lab[mcp]' ({exc})") from exc
+    server = build_server()
     if os.environ.get("SLOPSPOTTER_HOST_WARM", "1") != "0":  # load the popular lists while the client connects
         import threading
 
