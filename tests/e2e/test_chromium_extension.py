@@ -105,8 +105,18 @@ def test_options_page_threshold_and_ping(browser, pages):
         qa, chips = _open(browser, f"{pages}/qa.html", expected=2)
         assert {c["name"] for c in chips} == {"requestss", "reqeusts"}  # the low ones are hidden
         qa.close()
+        page.select_option("#threshold", "low")
+        page.check("#offline")
+        page.click("#save")
+        qa, _ = _open(browser, f"{pages}/qa.html", expected=4)
+        qa.evaluate("() => document.body.insertAdjacentHTML('beforeend', '<pre>pip install zz-never-seen-pkg</pre>')")
+        chip = qa.locator('.slopspotter-chip[data-package="zz-never-seen-pkg"]')
+        chip.wait_for(timeout=30_000)
+        assert "offline: not looked up" in chip.get_attribute("title")  # no registry was asked
+        qa.close()
     finally:
         page.select_option("#threshold", "low")
+        page.uncheck("#offline")
         page.click("#save")
         page.close()
 
