@@ -39,7 +39,10 @@ def indicator_reason(ind: dict, record: dict | None = None) -> str:
     if iid.startswith("known_malicious"):
         return f"known malicious: {evidence}" if evidence else "known malicious"
     if iid == "install_scripts":
-        return f"runs install scripts ({evidence})" if evidence else "runs install scripts"
+        scripts = extra.get("scripts") or {}
+        shown = "; ".join(f"{k}: {v[:80]}" for k, v in scripts.items()) if isinstance(scripts, dict) else ""
+        shown = shown or evidence.removeprefix("runs at install: ")
+        return f"runs install scripts ({shown})" if shown else "runs install scripts"
     spec = REGISTRY.get(iid)
     if evidence:
         return f"{iid.replace('_', ' ')}: {evidence}"

@@ -86,3 +86,17 @@ def test_deep_scan_progress_frames_come_before_the_reply_only_when_asked(host_fa
     t0 = time.monotonic()
     reply = h.recv(timeout=30)
     assert reply["id"] == "s2" and reply["success"] is True and time.monotonic() - t0 >= 0.4
+
+
+def test_check_text_reason_names_npm_install_scripts(host_factory, npm_registry, tmp_path):
+    """A real npm registry (verdaccio on loopback) serving a corpus package with a postinstall."""
+    from pathlib import Path
+
+    npm_registry.publish(Path(__file__).resolve().parents[1] / "corpus" / "npm" / "slop-postinstall-beacon")
+    h = host_factory(env_extra={"SLOPSPOTTER_NPM_URL": npm_registry.url,
+                                "SLOPSPOTTER_CACHE_DIR": str(tmp_path / "cache")})
+    h.send({"type": "check-text", "text": "```\nnpm install slop-postinstall-beacon\n```"})
+    (rec,) = h.recv(timeout=60)["results"]
+    assert rec["exists"] is True and rec["command"]["tool"] == "npm"
+    assert "install_scripts" in {i["id"] for i in rec["indicators"]}
+    assert "runs install scripts (postinstall: node beacon.js)" in rec["reason"], rec["reason"]
