@@ -203,7 +203,7 @@ def cli_install_manifests(args) -> int:
     browsers = BROWSERS if args.browser == "all" else (args.browser,)
     profile = Path(args.profile_dir) if getattr(args, "profile_dir", None) else None
     if profile is not None and args.browser == "all":
-        browsers = CHROMIUM_FAMILY
+        browsers = ("chromium",)  # one user-data-dir, one manifest: the Chromium family shares the format
     if args.extension_ids and args.browser == "all":
         raise InputError("--extension-id names one browser's extension: give the browser, not 'all'")
     for browser in browsers:
