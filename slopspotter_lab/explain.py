@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .indicators import REGISTRY, SEVERITY_RANK
+from .indicators import REGISTRY, rank
 
 MAX_REASONS = 3
 
 
-def _weight(ind: dict) -> float:
-    return float(ind.get("weight") or 0.0)
-
-
-def ranked(indicators: list[dict]) -> list[dict]:
-    """Indicators that pushed the verdict most first (model weight, then severity)."""
-    return sorted((i for i in indicators if isinstance(i, dict)),
-                  key=lambda d: (-_weight(d), -SEVERITY_RANK.get(d.get("severity"), 0)))
+def ranked(indicators: list) -> list[dict]:
+    """The indicator dicts in the one display order (indicators.rank)."""
+    return rank([i for i in indicators if isinstance(i, dict)])
 
 
 def indicator_reason(ind: dict, record: dict | None = None) -> str:

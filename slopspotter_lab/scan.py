@@ -118,18 +118,10 @@ class ScanResult:
         return cls.from_dict(json.loads(text))
 
     def summary(self) -> str:
-        v = self.verdict
-        lines = [f"{self.package.get('name')} ({self.package.get('ecosystem')}) on {self.backend}: "
-                 f"risk {v.get('risk')} p={v.get('probability')} malicious={v.get('is_malicious')}"]
-        if self.error:
-            lines.append(f"  note: {self.error}")
-        for p in self.phases:
-            lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s")
-        for i in self.indicators:
-            lines.append(f"  [{i.severity:>8}] {i.id:<24} {i.phase or '':<8} {i.evidence[:100]}")
-        lines.append(f"  processes={len(self.processes)} endpoints={len(self.endpoints)} dns={len(self.dns)} "
-                     f"files={len(self.files)} syscalls={self.syscall_count}")
-        return "\n".join(lines)
+        """The human summary (the `table` format of the reporters)."""
+        from .report import scan_table
+
+        return scan_table(self.to_dict())
 
     def __repr__(self) -> str:
         return f"<ScanResult {self.package.get('name')!r} backend={self.backend} verdict={self.verdict}>"
@@ -272,14 +264,11 @@ def cli_scan(args) -> int:
 
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress, trace_mode=getattr(args, "trace_mode", None))
-    if args.format == "json":
-        print(result.to_json())
-    else:
-        print(result.summary())
-    order = {"low": 0, "medium": 1, "high": 2}
-    if getattr(args, "fail_on", None) and order.get(result.verdict.get("risk"), 0) >= order[args.fail_on]:
-        return 1
-    return 0
+    from .model.scoring import risk_reaches
+    from .report import render_scan
+
+    print(render_scan(result, args.format))
+    return 1 if getattr(args, "fail_on", None) and risk_reaches(result.verdict.get("risk"), args.fail_on) else 0
 
 
 make_module_callable(__name__, "scan")

@@ -70,16 +70,18 @@ def check_text_impl(text: str, ecosystem: Optional[str] = None, offline: bool = 
 
 
 def scan_report(scan: dict) -> S.ScanReport:
-    """Scan JSON (DESIGN 4.1) -> the tool's report; the flattened lists are the host's."""
+    """Scan JSON (DESIGN 4.1) -> the tool's report; the short lists are report.scan_lists'."""
     package = scan.get("package") or {}
     verdict = scan.get("verdict") or {}
-    flat = messages.to_extension_result(scan, package.get("name", ""), package.get("ecosystem", ""))
+    from ..report import scan_lists
+
+    lists = scan_lists(scan)
     return S.ScanReport(
         name=package.get("name", ""), ecosystem=package.get("ecosystem", ""), version=package.get("version"),
         backend=scan.get("backend"), is_malicious=bool(verdict.get("is_malicious")),
         probability=float(verdict.get("probability") or 0.0), risk=verdict.get("risk"),
-        indicators=flat["indicatorDetails"], phases=scan.get("phases") or [],
-        network=flat["networkConnections"], files=flat["fileOperations"], processes=flat["processSpawns"],
+        indicators=lists["indicator_details"], phases=scan.get("phases") or [],
+        network=lists["network"], files=lists["files"], processes=lists["processes"],
         error=scan.get("error"), duration_s=scan.get("duration_s"))
 
 
