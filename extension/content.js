@@ -174,10 +174,11 @@
       button.addEventListener("click", (ev) => {
         ev.preventDefault();
         ev.stopPropagation();
-        deepScan(el, rec, button);
+        deepScan(rec);
       });
       el.appendChild(button);
     }
+    if (scans.has(keyOf(rec))) applyScan(el, scans.get(keyOf(rec)));
     return el;
   }
 
@@ -192,51 +193,71 @@
   }
 
   // ------------------------------------------------------------------ deep scan
+  // A scan belongs to the package, not to one chip: chat UIs re-render blocks (and so chips)
+  // while a scan runs, and the same package may sit in several blocks. Every chip of the
+  // package shows the scan's latest state, including chips drawn after it started.
 
-  function deepScan(chipEl, rec, button) {
-    button.disabled = true;
+  const scans = new Map(); // "ecosystem:name" -> {state, text, title, result}
+
+  function keyOf(rec) {
+    return `${rec.ecosystem}:${rec.name}`;
+  }
+
+  function deepScan(rec) {
+    const key = keyOf(rec);
+    if (scans.has(key) && scans.get(key).state === "running") return;
+    const scan = { state: "running", text: "deep scan: queued", title: "", result: null };
+    scans.set(key, scan);
+    showScan(key);
+    const started = Date.now();
+    const language = rec.ecosystem === "npm" ? "JavaScript" : "Python";
+    request({ type: "deep-scan", packageName: rec.name, language }, (reply) => {
+      const secs = Math.round((Date.now() - started) / 1000);
+      if (reply.progress) {
+        scan.text = `deep scan: ${reply.stage} (${secs} s)`;
+      } else if (!reply.success || !reply.result) {
+        Object.assign(scan, { state: "error", text: "deep scan failed", title: reply.error || "no result" });
+      } else {
+        const r = reply.result;
+        const verdict = r.isMalicious ? "MALICIOUS" : "no malicious behaviour seen";
+        const lines = [`deep scan (${r.backend || "sandbox"}): ${verdict}`, ...(r.indicators || []).slice(0, 8)];
+        if (r.error) lines.push(`note: ${r.error}`);
+        Object.assign(scan, { state: "done", result: r, title: lines.join("\n"),
+          text: `deep scan: ${verdict} (${Math.round((r.confidence || 0) * 100)}%, ${secs} s)` });
+      }
+      showScan(key);
+    });
+  }
+
+  function showScan(key) {
+    for (const chipEl of document.querySelectorAll(".slopspotter-chip[data-package]")) {
+      if (`${chipEl.dataset.ecosystem}:${chipEl.dataset.package}` === key) applyScan(chipEl, scans.get(key));
+    }
+  }
+
+  function applyScan(chipEl, scan) {
     let status = chipEl.querySelector(".slopspotter-status");
     if (!status) {
       status = document.createElement("span");
       status.className = "slopspotter-status";
       chipEl.appendChild(status);
     }
-    chipEl.dataset.scan = "running";
-    status.textContent = "deep scan: queued";
-    const started = Date.now();
-    const language = rec.ecosystem === "npm" ? "JavaScript" : "Python";
-    request({ type: "deep-scan", packageName: rec.name, language }, (reply) => {
-      const secs = Math.round((Date.now() - started) / 1000);
-      if (reply.progress) {
-        status.textContent = `deep scan: ${reply.stage} (${secs} s)`;
-        chipEl.dataset.scanStage = reply.stage;
-        return;
-      }
-      button.disabled = false;
-      if (!reply.success || !reply.result) {
-        chipEl.dataset.scan = "error";
-        status.textContent = `deep scan failed`;
-        status.title = reply.error || "no result";
-        return;
-      }
-      const r = reply.result;
-      chipEl.dataset.scan = "done";
-      chipEl.dataset.scanRisk = r.riskLevel || "";
-      chipEl.dataset.malicious = r.isMalicious ? "true" : "false";
-      const verdict = r.isMalicious ? "MALICIOUS" : "no malicious behaviour seen";
-      status.textContent = `deep scan: ${verdict} (${Math.round((r.confidence || 0) * 100)}%, ${secs} s)`;
-      const lines = [`deep scan (${r.backend || "sandbox"}): ${verdict}`];
-      for (const ind of (r.indicators || []).slice(0, 8)) lines.push(ind);
-      if (r.error) lines.push(`note: ${r.error}`);
-      status.title = lines.join("\n");
-      if (r.riskLevel) {  // the scan's verdict replaces the name-only one
-        chipEl.classList.remove(...RISKS.map((x) => `slopspotter-risk-${x}`), "slopspotter-risk-unknown");
-        chipEl.classList.add(`slopspotter-risk-${r.riskLevel}`);
-        chipEl.dataset.risk = r.riskLevel;
-        chipEl.querySelector(".slopspotter-label").textContent =
-          `${rec.name} · ${r.riskLevel} ${Math.round((r.confidence || 0) * 100)}% (scanned)`;
-      }
-    });
+    status.textContent = scan.text;
+    status.title = scan.title;
+    chipEl.dataset.scan = scan.state;
+    const button = chipEl.querySelector(".slopspotter-deep");
+    if (button) button.disabled = scan.state === "running";
+    const r = scan.result;
+    if (scan.state !== "done" || !r) return;
+    chipEl.dataset.scanRisk = r.riskLevel || "";
+    chipEl.dataset.malicious = r.isMalicious ? "true" : "false";
+    if (r.riskLevel) {  // the scan's verdict replaces the name-only one
+      chipEl.classList.remove(...RISKS.map((x) => `slopspotter-risk-${x}`), "slopspotter-risk-unknown");
+      chipEl.classList.add(`slopspotter-risk-${r.riskLevel}`);
+      chipEl.dataset.risk = r.riskLevel;
+      chipEl.querySelector(".slopspotter-label").textContent =
+        `${chipEl.dataset.package} · ${r.riskLevel} ${Math.round((r.confidence || 0) * 100)}% (scanned)`;
+    }
   }
 
   // ------------------------------------------------------------------ wiring

@@ -169,6 +169,14 @@ def test_deep_scan_of_a_corpus_package_through_the_browser(browser, pages):
     stages = page.evaluate("() => window.scanStages")
     assert any("queued" in s for s in stages) and any("sandbox" in s for s in stages), stages
     page.screenshot(path=str(_screenshot_path("extension-chips-readme.png")), full_page=True)
+    # the block is re-rendered (as chat UIs do): the new chip shows the package's scan at once
+    before = page.evaluate("() => document.documentElement.dataset.slopspotterChecks")
+    old_chip = chip.element_handle()
+    page.evaluate("() => document.querySelector('pre').append(' ')")
+    page.wait_for_function("(n) => document.documentElement.dataset.slopspotterChecks !== n", arg=before)
+    page.wait_for_function("(el) => !el.isConnected", arg=old_chip, timeout=30_000)
+    assert chip.get_attribute("data-scan") == "done" and chip.get_attribute("data-malicious") == "true"
+    assert chip.locator(".slopspotter-label").text_content().endswith("(scanned)")
     page.close()
 
 
