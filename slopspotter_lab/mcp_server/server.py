@@ -34,9 +34,11 @@ enough. explain gives the evidence behind any result."""
 
 
 def _worst(records: list[dict]) -> tuple[Optional[str], list[str]]:
-    order = {"low": 0, "medium": 1, "high": 2}
-    risks = [r["risk"] for r in records if r.get("risk") in order]
-    worst = max(risks, key=order.__getitem__) if risks else None
+    """The highest risk, and the names at `high` (the ones an agent must not install)."""
+    from ..model.scoring import RISKS
+
+    risks = [r["risk"] for r in records if r.get("risk") in RISKS]
+    worst = max(risks, key=RISKS.index) if risks else None
     block = list(dict.fromkeys(r["name"] for r in records if r.get("risk") == "high"))
     return worst, block
 
