@@ -177,15 +177,13 @@ def cli_check(args) -> int:
 
         names, deps = collect(args)
         return cli_check_files(args, names, deps)
-    Ecosystem.parse(args.ecosystem)
-    items: list = list(args.names)
+    # a bad name typed on the command line is a usage error (exit 2, nothing fetched); rows of a
+    # --from CSV are a batch: a bad row becomes an error row and the others are checked
+    items: list = [to_spec(n, args.ecosystem) for n in args.names]
     if getattr(args, "from_file", None):
         items += read_names_csv(args.from_file, args.ecosystem)
     if not items:
         raise InputError("no package names given (pass NAME... or --from CSV)")
-    checked = [_safe_spec(item, args.ecosystem) for item in items]
-    if all(isinstance(c, dict) for c in checked):  # nothing valid at all: a usage error (exit 2)
-        raise InputError(checked[0]["error"].removeprefix("invalid input: "))
     progress = None
     if args.format == "table" and sys.stderr.isatty() and len(items) > 20:
         progress = lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr)  # noqa: E731

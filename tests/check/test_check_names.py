@@ -61,13 +61,16 @@ def test_one_failing_name_is_an_error_row(registry_env, monkeypatch):
     json.dumps(recs)
 
 
-def test_cli_batch_with_a_bad_name_still_answers(registry_env, capsys):
-    assert main(["check", "--offline", "--format", "json", "requests", "a b", "-e", "npm"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [r["name"] for r in rows] == ["requests", "a b"] and rows[1]["error"]
-    assert main(["check", "--offline", "--fail-on", "high", "requests", "a b"]) == 1  # fails closed
+def test_cli_batch_with_a_bad_row_still_answers(registry_env, capsys, tmp_path):
+    rows = tmp_path / "names.csv"
+    rows.write_text("name,ecosystem\nrequests,pypi\na b,pypi\nlodash.zip,npm\n")
+    assert main(["check", "--offline", "--format", "json", "--from", str(rows)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in out] == ["requests", "a b", "lodash.zip"]
+    assert out[1]["error"].startswith("invalid input") and not _failed(out[2])
+    assert main(["check", "--offline", "--fail-on", "high", "--from", str(rows)]) == 1  # fails closed
     capsys.readouterr()
-    assert main(["check", "--offline", "a b"]) == 2  # nothing valid at all: a usage error
+    assert main(["check", "--offline", "requests", "a b"]) == 2  # typed on the command line: usage error
 
 
 @pytest.mark.parametrize("name,eco", [("reqeusts", "pypi"), ("yaml", "pypi"), ("opengl", "pypi"),
