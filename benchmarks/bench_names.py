@@ -131,6 +131,10 @@ def main(argv=None) -> int:
         print(f"\n{eco}: false alarms on distinct ranks {start + 1:,}-{start + n:,} judged as unknown names "
               f"(reference: top {ref_size:,}): ours {pct(len(ours), n)} ({len(ours)}), naive DL-1 "
               f"{pct(len(base), n)} ({len(base)})")
+        if ref_size == REFERENCE_SIZE[eco]:
+            names = list(dict.fromkeys(normalize_name(n, eco) for n in load_popular(eco)))[start:stop]
+            prod = sum(1 for x in names if find_typosquat(x, eco)[0])
+            print(f"   as `check` runs (the whole popular list is known): {pct(prod, n)} ({prod})")
         if args.misses:
             print("   ours flag:", ", ".join(ours))
     try:

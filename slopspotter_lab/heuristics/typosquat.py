@@ -205,7 +205,7 @@ def classify_edit(name: str, target: str) -> str | None:
                 c = a[i]
                 if c in SEPARATORS:
                     return "separator"
-                if i == 0:  # a leading letter makes a sibling name: cchardet, grequests, aiopath
+                if i == 0 and c != a[1]:  # a leading letter makes a sibling name: grequests, aiopath
                     return None
                 if (i > 0 and a[i - 1] == c) or (i + 1 < len(a) and a[i + 1] == c):
                     return "repetition"

@@ -22,6 +22,7 @@ def _lists():
     ("pandos", "pypi", "pandas", "vowel-swap", "medium"),
     ("flaask", "pypi", "flask", "repetition", "high"),
     ("reqests", "pypi", "requests", "omission", "high"),
+    ("aaiohttp", "pypi", "aiohttp", "repetition", "high"),  # a doubled first letter is a slip
     ("numoy", "pypi", "numpy", "replacement-keyboard", "high"),
     ("d1ango", "pypi", "django", "digit-for-letter", "high"),
     ("boto4", "pypi", "boto3", "version-bump", "medium"),
@@ -62,7 +63,7 @@ def test_established_neighbours_and_old_names_as_check_runs(name, eco):
     ("babel-core", "npm"), ("babel-types", "npm"),  # the unscoped names the scope replaced
     ("future", "pypi"), ("websocket", "pypi"),  # singular of a popular plural
     ("elasticsearch8", "pypi"), ("pyside2", "pypi"),  # version siblings below the very top
-    ("cchardet", "pypi"), ("grequests", "pypi"),  # a leading letter makes a sibling name
+    ("grequests", "pypi"), ("aiopath", "pypi"),  # a leading letter makes a sibling name
     ("django-filter-extra", "pypi"), ("pytest-cov-report", "pypi"),  # plugins add meaningful words
 ])
 def test_not_squats_by_the_name_alone(name, eco):
