@@ -149,7 +149,7 @@ def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
                                version=spec.version))
     if not deps:
         print("no packages found in the given files", file=sys.stderr)
-    progress = progress_bar() if args.format == "table" else None
+    progress = progress_bar()  # stderr, and only on a terminal: stdout stays clean for JSON/CSV
     records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress)
     if args.format == "json":
         print(json.dumps(records, indent=1))

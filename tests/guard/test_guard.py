@@ -28,6 +28,12 @@ def pypi_index(pypi_server, tmp_path_factory):
     for args in [("reqeusts", "2.31.0"), ("slopclean-beta", "1.0.0"),
                  ("slopclean-alpha", "1.0.0", ["slopclean-beta>=1"]), ("slopclean-gamma", "0.3.0", ["reqeusts"])]:
         pypi_server.publish(make_wheel(built, *args))
+    src = built / "slopclean-beta-src"  # an sdist as well, for --deep (the sandbox scans sdists)
+    (src / "slopclean_beta").mkdir(parents=True)
+    (src / "slopclean_beta" / "__init__.py").write_text("VERSION = '1.0.0'\n")
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+                                        '[project]\nname = "slopclean-beta"\nversion = "1.0.0"\n')
+    pypi_server.publish_dir(src, "slopclean-beta", "1.0.0")
     return pypi_server
 
 
@@ -173,3 +179,20 @@ def test_npm_unreachable_registry_fails_closed(npm_env, tmp_path):
     out = guard("--", "npm", "install", "--registry", "http://127.0.0.1:9/", "slopclean-npm-a", env=env, cwd=project)
     assert out.returncode == 4, out.stderr
     assert not (project / "node_modules").exists()
+
+
+@pytest.mark.docker
+def test_deep_scans_unpopular_packages_before_installing(py_env, pypi_index, tmp_path):
+    out = guard("--deep", "--dry-run", "--format", "json", *pip_cmd(pypi_index.simple_url, tmp_path / "site", "slopclean-beta"),
+                env=py_env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    (rec,) = json.loads(out.stdout)["records"]
+    assert rec["deep_backend"] in ("docker", "gvisor", "libvirt") and rec["deep_risk"] in ("low", "medium")
+
+
+def test_deep_without_a_scannable_artifact_fails_closed(py_env, pypi_index, tmp_path):
+    # slopclean-alpha has a wheel only: nothing the sandbox can scan, so it is unverified, not waved through
+    out = guard("--deep", "--dry-run", *pip_cmd(pypi_index.simple_url, tmp_path / "site", "slopclean-alpha"),
+                env=py_env, timeout=600)
+    assert out.returncode in (3, 4), out.stderr
+    assert "UNVERIFIED slopclean-alpha: deep scan" in out.stderr
