@@ -13,7 +13,8 @@ import sys
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from .check import COLUMNS, RISK_RANK, check_records, to_spec
+from .check import COLUMNS, check_records, to_spec
+from .model.scoring import RISKS, risk_reaches
 from .errors import InputError
 from .inputs import Dependency, extract_commands, read_manifest
 
@@ -86,12 +87,13 @@ def progress_bar(stream=None, width: int = 30) -> Callable[[int, int], None] | N
 
 
 def _risk_key(rec: dict) -> tuple:
-    return (-(RISK_RANK.get(rec.get("risk"), -1)), rec.get("line") or 0, rec["name"])
+    risk = rec.get("risk")
+    return (-(RISKS.index(risk) if risk in RISKS else -1), rec.get("line") or 0, rec["name"])
 
 
 def format_grouped_table(records: list[dict[str, Any]]) -> str:
     """One block per source file; inside it, the riskiest first (then unchecked, by line)."""
-    from .check import _cell
+    from .report import align, cell
 
     cols = ["line", "name", "version", "via", "risk", "score", "typosquat_of", "indicators"]
     by_file: dict[str, list[dict]] = {}
@@ -107,13 +109,8 @@ def format_grouped_table(records: list[dict[str, Any]]) -> str:
             row["indicators"] = ",".join(i["id"] for i in r.get("indicators") or []) or (
                 r.get("error") or "-")
             row["risk"] = r.get("risk") or "unchecked"
-            rows.append([_cell(row.get(c)) for c in cols])
-        widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
-        widths[-1] = 0
-        lines = [f"== {source}: {len(recs)} packages ({summary})",
-                 "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-        blocks.append("\n".join(lines))
+            rows.append([cell(row.get(c)) for c in cols])
+        blocks.append(f"== {source}: {len(recs)} packages ({summary})\n" + align(cols, rows))
     return "\n\n".join(blocks)
 
 
@@ -139,9 +136,7 @@ def collect(args) -> tuple[list, list[Dependency]]:
 
 def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
     """`check` with -r / --text / manifest arguments: grouped table, or JSON/CSV with source and line."""
-    import json
-
-    from .check import format_csv
+    from .report import checks_csv, render_checks
 
     for item in names:  # plain names given alongside files: checked too, without a source
         spec = to_spec(item, args.ecosystem)
@@ -151,15 +146,13 @@ def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
         print("no packages found in the given files", file=sys.stderr)
     progress = progress_bar()  # stderr, and only on a terminal: stdout stays clean for JSON/CSV
     records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress)
-    if args.format == "json":
-        print(json.dumps(records, indent=1))
-    elif args.format == "csv":
-        sys.stdout.write(format_csv(records, columns=INPUT_COLUMNS))
+    if args.format == "csv":
+        sys.stdout.write(checks_csv(records, columns=INPUT_COLUMNS))
+    elif args.format != "table":
+        print(render_checks(records, args.format))
     elif records:
         print(format_grouped_table(records))
     unchecked = sum(1 for r in records if not r["checked"])
     if unchecked:
         print(f"{unchecked} of {len(records)} entries could not be checked by name (see `error`)", file=sys.stderr)
-    if args.fail_on and any(r["risk"] and RISK_RANK[r["risk"]] >= RISK_RANK[args.fail_on] for r in records):
-        return 1
-    return 0
+    return 1 if args.fail_on and any(risk_reaches(r["risk"], args.fail_on) for r in records) else 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..model.scoring import risk_reaches
 
 EXIT = {  # the guard's own exit codes (README "Exit codes" table)
     "ok": 0,            # everything checked, nothing reached --fail-on, the command ran and succeeded
@@ -27,7 +28,6 @@ EXIT = {  # the guard's own exit codes (README "Exit codes" table)
 }
 PY_TOOLS = {"pip", "uv", "poetry", "pipx"}
 NPM_TOOLS = {"npm", "pnpm", "yarn"}
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass
@@ -90,7 +90,7 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
             v.unverified.append(f"{r['name']}: {r['error']}")
         elif r["exists"] is None:
             v.unverified.append(f"{r['name']}: registry look-up failed ({r['error'] or 'unknown error'})")
-        if r["risk"] and RISK_RANK[r["risk"]] >= RISK_RANK[fail_on]:
+        if risk_reaches(r["risk"], fail_on):
             v.blocked.append(r)
     if deep and not v.blocked:
         _deep(v, fail_on)
@@ -130,7 +130,7 @@ def _deep(v: Verdict, fail_on: str) -> None:
             continue
         risk = (result.verdict or {}).get("risk")
         r["deep_risk"], r["deep_backend"] = risk, result.backend
-        if risk and RISK_RANK[risk] >= RISK_RANK[fail_on]:
+        if risk_reaches(risk, fail_on):
             v.blocked.append(r)
         elif risk is None:
             v.unverified.append(f"{r['name']}: deep scan gave no verdict ({result.error or 'no error given'})")
