@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.registries import require_verdaccio, run_pypiserver, run_verdaccio
+
 from .conftest import make_npm_package, make_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +22,20 @@ ROOT = Path(__file__).resolve().parents[2]
 def guard(*argv, env=None, cwd=None, timeout=240):
     return subprocess.run([sys.executable, "-m", "slopspotter_lab", "guard", *argv], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def pypi_server(tmp_path_factory):
+    """Our own index: the typosquats published here must not leak into other tests' look-ups."""
+    with run_pypiserver(tmp_path_factory.mktemp("guard-pypiserver")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def npm_registry(tmp_path_factory):
+    require_verdaccio()
+    with run_verdaccio(tmp_path_factory.mktemp("guard-verdaccio")) as registry:
+        yield registry
 
 
 @pytest.fixture(scope="module")
