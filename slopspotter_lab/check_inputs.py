@@ -123,7 +123,9 @@ def collect(args) -> tuple[list, list[Dependency]]:
     names, deps = [], []
     for item in args.names:
         fmt = format_by_name(item) if os.path.isfile(item) else None
-        if fmt and fmt != "text":
+        if fmt == "text":  # an existing answer.md / script / Dockerfile / notebook: its install commands
+            deps += dependencies_from_text(item)
+        elif fmt:
             deps += read_manifest(item, fmt=fmt)
         else:
             names.append(item)
