@@ -96,6 +96,18 @@ def test_clean_set_installs_with_its_dependency(py_env, pypi_index, tmp_path):
     assert (target / "slopclean_alpha" / "__init__.py").is_file() and (target / "slopclean_beta").is_dir()
 
 
+def test_requirement_file_is_read_and_resolved(py_env, pypi_index, tmp_path):
+    (tmp_path / "requirements.txt").write_text("slopclean-alpha==1.0.0\nslopclean-gamma\n")
+    target = tmp_path / "site"
+    out = guard("--format", "json", "--", sys.executable, "-m", "pip", "install", "--index-url", pypi_index.simple_url,
+                "--target", str(target), "-r", "requirements.txt", env=py_env, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    verdict = json.loads(out.stdout)
+    assert verdict["blocked"] == ["reqeusts"]
+    assert {r["name"] for r in verdict["records"]} >= {"slopclean-alpha", "slopclean-beta", "slopclean-gamma", "reqeusts"}
+    assert not target.exists()
+
+
 def test_unreachable_registry_fails_closed(py_env, tmp_path):
     env = {**py_env, "SLOPSPOTTER_PYPI_SIMPLE_URL": "http://127.0.0.1:9/simple"}
     target = tmp_path / "site"
