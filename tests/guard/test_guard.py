@@ -224,3 +224,16 @@ def test_deep_without_a_scannable_artifact_fails_closed(py_env, pypi_index, tmp_
                 env=py_env, timeout=600)
     assert out.returncode in (3, 4), out.stderr
     assert "UNVERIFIED slopclean-alpha: deep scan" in out.stderr
+
+
+@pytest.mark.parametrize("tool", [["pnpm", "add"], ["yarn", "add"]])
+def test_pnpm_and_yarn_installs_are_resolved_and_blocked(npm_env, npm_index, tmp_path, tool):
+    project = tmp_path / "app"
+    project.mkdir()
+    out = guard("--dry-run", "--format", "json", "--", *tool, "slopclean-npm-a", "lodahs", "--registry", npm_index.url + "/",
+                env=npm_env, cwd=project)
+    assert out.returncode == 1, out.stderr
+    verdict = json.loads(out.stdout)
+    assert verdict["blocked"] == ["lodahs"]
+    assert {r["name"] for r in verdict["records"]} == {"slopclean-npm-a", "slopclean-npm-b", "lodahs"}
+    assert not (project / "node_modules").exists()
