@@ -95,7 +95,7 @@ class DockerBackend(Backend):
     name = "docker"
     runtime: str | None = None  # e.g. "runsc" in a gVisor subclass
     images = IMAGES
-    cap_add = ("SYS_PTRACE", "NET_ADMIN", "NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "FOWNER", "DAC_OVERRIDE", "KILL")
+    cap_add = ("SYS_PTRACE", "SYS_ADMIN", "NET_ADMIN", "NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "FOWNER", "DAC_OVERRIDE", "KILL")
     tmpfs_sizes = {"/home": "{disk}m", "/tmp": "{disk}m", "/var/tmp": "64m", "/run": "16m", "/out": "{out}m"}
 
     def __init__(self, client=None):

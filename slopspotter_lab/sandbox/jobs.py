@@ -17,9 +17,10 @@ from pathlib import Path
 from ..ecosystems import Ecosystem, PackageSpec
 from .base import Limits, SandboxJob
 from .prefetch import prefetch_npm, prefetch_pypi
+from .tls_ca import make_ca, protect
 
 HARNESS_DIR = Path(__file__).with_name("harness")
-HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "importer.py", "require.js")
+HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "tlssink.py", "trust.py", "importer.py", "require.js")
 USER = "alex"
 DEFAULT_PHASES = {"install": 0.55, "import": 0.2, "execute": 0.1}  # shares of the overall deadline
 TMP_PREFIX = "slopspotter-job-"
@@ -68,11 +69,13 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, ex
         phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
         canaries=make_canaries(),
         trace={"string_limit": 256, "max_bytes": 48 * 1024 * 1024},
+        tls={role: f"/in/tls/{name}" for role, name in make_ca(jobdir / "tls").items()},
     )
     (jobdir / "job.json").write_text(json.dumps(doc, indent=1))
     for path in [jobdir, *jobdir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     (jobdir / "job.json").chmod(0o600)  # canaries: for the root harness only
+    protect(jobdir / "tls")  # the CA's and leaf's keys too
     job = SandboxJob(image=image, jobdir=jobdir, command=["python3", "/in/harness/main.py", "/in/job.json"],
                      timeout=timeout, scan_id=scan_id, limits=limits or Limits())
     return job, doc

@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import fakenet  # noqa: E402
+import trust  # noqa: E402
 
 DONE_MARKER = "SLOPSPOTTER-HARNESS-DONE"
 SINK_PORT = 18080
@@ -62,7 +63,7 @@ def setup_network(state: dict) -> dict:
     net["redirect"] = sh(state, ["iptables", "-w", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "!", "-d", "127.0.0.0/8",
                                  "-j", "REDIRECT", "--to-ports", str(SINK_PORT)])
     fallback = () if net["redirect"] else FALLBACK_PORTS
-    net.update(fakenet.start(state["out"], state["t0"], SINK_PORT, fallback))
+    net.update(fakenet.start(state["out"], state["t0"], SINK_PORT, fallback, tls=state.get("tls")))
     return net
 
 
@@ -126,6 +127,12 @@ def main() -> int:
     os.makedirs(user.pw_dir, exist_ok=True)
     os.chown(user.pw_dir, user.pw_uid, user.pw_gid)
     harness["honeytokens"] = plant_honeytokens(user, job["canaries"])
+    ca_pem = None
+    if job.get("tls"):  # the scan's CA: trusted system-wide, its keys stay with this root harness
+        state["tls"] = job["tls"]
+        with open(job["tls"]["ca_cert"], encoding="ascii") as fh:
+            ca_pem = fh.read()
+        harness["trust"] = trust.install(ca_pem)
     harness["network"] = setup_network(state)
     env = {
         "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
@@ -136,10 +143,13 @@ def main() -> int:
         "GITHUB_TOKEN": job["canaries"]["github_token"],
         "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
     }
+    if ca_pem:
+        env.update(trust.ENV)
     env.update(job.get("env", {}))
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
                                       "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job["deadline_epoch"] = deadline
+    runner_job["ca_pem"] = ca_pem
     trace = job.get("trace", {})
     strace = ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
               "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
