@@ -20,7 +20,7 @@ from .prefetch import prefetch_npm, prefetch_pypi
 from .tls_ca import make_ca, protect
 
 HARNESS_DIR = Path(__file__).with_name("harness")
-HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "tlssink.py", "trust.py", "importer.py", "require.js")
+HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "tlssink.py", "trust.py", "cloak.py", "importer.py", "require.js")
 USER = "alex"
 DEFAULT_PHASES = {"install": 0.55, "import": 0.2, "execute": 0.1}  # shares of the overall deadline
 TMP_PREFIX = "slopspotter-job-"
