@@ -8,6 +8,7 @@ package user's name and this scan's canary values.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import string
@@ -69,13 +70,15 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, ex
         phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
         canaries=make_canaries(),
         trace={"string_limit": 256, "max_bytes": 48 * 1024 * 1024},
-        tls={role: f"/in/tls/{name}" for role, name in make_ca(jobdir / "tls").items()},
     )
+    if os.environ.get("SLOPSPOTTER_TLS_INTERCEPT", "1") != "0":  # 0: the sinkhole keeps TLS opaque
+        doc["tls"] = {role: f"/in/tls/{name}" for role, name in make_ca(jobdir / "tls").items()}
     (jobdir / "job.json").write_text(json.dumps(doc, indent=1))
     for path in [jobdir, *jobdir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     (jobdir / "job.json").chmod(0o600)  # canaries: for the root harness only
-    protect(jobdir / "tls")  # the CA's and leaf's keys too
+    if doc.get("tls"):
+        protect(jobdir / "tls")  # the CA's and leaf's keys too
     job = SandboxJob(image=image, jobdir=jobdir, command=["python3", "/in/harness/main.py", "/in/job.json"],
                      timeout=timeout, scan_id=scan_id, limits=limits or Limits())
     return job, doc
