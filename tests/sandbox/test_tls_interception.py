@@ -49,7 +49,9 @@ def test_https_exfiltration_is_seen_inside_tls(backend, path, monkeypatch):
     from slopspotter_lab.scan import scan
 
     rows = BY_PACKAGE[path]
-    result = scan(str(CORPUS / path), ecosystem=rows[0]["ecosystem"], backend=backend, timeout=60)
+    # pip and npm under strace in a software-emulated VM need the room
+    result = scan(str(CORPUS / path), ecosystem=rows[0]["ecosystem"], backend=backend,
+                  timeout=240 if backend == "libvirt" else 60)
     assert result.backend == backend, result.error
     assert result.phases[0]["status"] == "ok", result.phases[0]
     check_rows(result, rows, backend)
