@@ -21,13 +21,13 @@ from pathlib import Path
 from ..ecosystems import Ecosystem
 from ..indicators import Indicator
 from . import pyflow
+from .scripts import LIFECYCLE, install_scripts
 
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
                "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")  # a build hook sits beside one of these
-LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 NATIVE_SOURCES = {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".go", ".f90", ".cu"}
 BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Mach-O",
                 b"\xfe\xed\xfa\xcf": "Mach-O", b"\xca\xfe\xba\xbe": "Mach-O universal"}
@@ -258,8 +258,6 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             if build and node.args and not isinstance(node.args[0], ast.Constant) and not _is_version_idiom(node) \
                     and not any(i.id in ("encoded_exec", "download_execute") and f"{rel}:{line} " in i.evidence for i in out):
                 out.append(_ind("setup_exec", "high", f"{rel}:{line} {where}{name}() of computed code"))
-            if name != tail and name.split(".")[0] not in ("builtins", "__builtins__") and tail in ("exec", "eval"):
-                pass
             if name in flows.exec_aliases:
                 out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} exec/eval called through the alias {name!r}"))
         elif tail == "loads" and "marshal" in name:
@@ -514,16 +512,15 @@ def _npm_scripts(root: Path) -> tuple[dict[str, str], list[Indicator], set[str]]
         except ValueError:
             continue
         scripts = {k: str(v) for k, v in (doc.get("scripts") or {}).items() if k in LIFECYCLE}
-        if not scripts:
+        found = install_scripts(scripts, "package.json")
+        if found is None:
             return {}, [], set()
         base = manifest.parent
         runs = set()
         for cmd in scripts.values():
             for tok in re.findall(r"[\w./-]+\.(?:js|cjs|mjs|sh|py)\b", cmd):
                 runs.add(str((base / tok).resolve().relative_to(root.resolve())) if (base / tok).exists() else tok)
-        risky = any(SHELL_RUNNERS.search(c) or DOWNLOAD_EXEC.search(c) for c in scripts.values())
-        shown = "; ".join(f"{k}: {v[:120]}" for k, v in scripts.items())
-        return scripts, [_ind("install_scripts", "high" if risky else "medium", f"package.json runs at install: {shown}")], runs
+        return scripts, [found], runs
     return {}, [], set()
 
 

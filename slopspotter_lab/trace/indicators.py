@@ -1,4 +1,4 @@
-"""Dynamic indicators (ids of docs/ARCHITECTURE.md) from the frames of one scan.
+"""Dynamic indicators (ids and default severities of indicators.REGISTRY) from the frames of one scan.
 
 The normal noise of package managers is subtracted by *who* did something, not by what:
 pip and npm themselves ("managers"), the processes they start to host package code (pip's
@@ -15,7 +15,8 @@ import re
 
 import pandas as pd
 
-from ..indicators import Indicator
+from ..indicators import REGISTRY, Indicator
+from .payloads import request_variants
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"}
 DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "tftp", "ftp", "scp", "sftp", "rsync", "lwp-download"}
@@ -27,11 +28,6 @@ COMPILERS = re.compile(r"^(?:[\w.-]*-)?(?:gcc|g\+\+|cc|c\+\+|clang\+?\+?|cc1|cc1
 PIP_HOSTS = ("pip-setuptools-caller", "_in_process.py", "_in_process")
 MANAGER_TOOLS = {"uname", "lsb_release", "git", "which", "id"}
 PERSISTENCE = {"shell_profile", "autostart", "cron", "user_bin"}
-SEV = {"honeytoken_read": "high", "honeytoken_exfiltration": "critical", "network_attempt": "high",
-       "dns_query": "medium", "shell_spawn": "medium", "downloader_spawn": "high", "reverse_shell_spawn": "critical",
-       "inline_interpreter": "medium", "persistence_write": "high", "exec_written_file": "high",
-       "credential_read": "high", "browser_profile_read": "high", "system_secret_read": "medium",
-       "sandbox_probe": "medium", "daemon_survivor": "high", "phase_timeout": "low"}
 
 
 def _base(path) -> str:
@@ -84,6 +80,11 @@ def _canary_forms(canaries: dict) -> dict[str, str]:
     return forms
 
 
+def _raw_canaries(text: str, canaries: dict) -> list[str]:
+    low = text.lower()
+    return [key for key, value in canaries.items() if value and value.lower() in low]
+
+
 def find_canaries(text: str, canaries: dict) -> set[str]:
     """Which canaries appear in `text` (raw, hex, base64/base32 encoded)."""
     low = text.lower()
@@ -100,7 +101,7 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
     out: list[Indicator] = []
 
     def add(id_, evidence, phase=None, **extra):
-        out.append(Indicator(id_, SEV[id_], evidence[:300], source="dynamic", phase=phase, extra=extra))
+        out.append(Indicator(id_, REGISTRY[id_].severity, evidence[:300], source="dynamic", phase=phase, extra=extra))
 
     # ---- processes spawned by package code
     if len(procs):
@@ -180,12 +181,20 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
     # ---- exfiltration: a canary in DNS names, sinkhole data or bytes sent anywhere
     if canaries:
         seen: dict[str, str] = {}
+        urls: dict[str, str] = {}
         for host, phase in zip(frames.dns.get("hostname", []), frames.dns.get("phase", [])):
             for key in find_canaries(str(host), canaries):
                 seen.setdefault(key, f"in DNS name {host}")
-        for rec in frames.sinkhole:
-            for key in find_canaries(rec.get("head") or "", canaries):
-                seen.setdefault(key, f"sent to {rec.get('host') or rec.get('address')}:{rec.get('port')}")
+        for rec in frames.sinkhole:  # decrypted HTTPS, plain HTTP, raw TCP: every encoding peeled
+            dest = rec.get("url") or f"{rec.get('host') or rec.get('address')}:{rec.get('port')}"
+            texts = request_variants(rec)
+            # the canary itself, at the layer that reveals it, before its encoded forms
+            for chain, key in [(c, k) for c, t in texts for k in _raw_canaries(t, canaries)] + \
+                              [(c, k) for c, t in texts for k in find_canaries(t, canaries)]:
+                if key not in seen:
+                    seen[key] = f"sent to {(rec.get('method') + ' ') if rec.get('method') else ''}{dest} ({chain})"
+                    if rec.get("url"):
+                        urls[key] = rec["url"]
         sc = frames.syscalls
         if len(sc):
             sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
@@ -194,7 +203,8 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
                 for key in find_canaries(args, canaries):
                     seen.setdefault(key, "sent over a socket")
         for key, where in seen.items():
-            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key)
+            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key,
+                **({"url": urls[key]} if key in urls else {}))
 
     for p in frames.phases:
         if p.get("status") == "timeout":
