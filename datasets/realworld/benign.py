@@ -107,8 +107,15 @@ def fetch(names: list[str]) -> None:
         print(f"{name} {meta.version}: {path.name}", file=sys.stderr)
 
 
-def build_rows(out_path: Path = ROWS) -> None:
+def _analyse(path: Path) -> tuple[list[dict], float]:
     from slopspotter_lab.heuristics.static import analyze_artifact
+
+    t0 = time.time()
+    return [i.to_dict() for i in analyze_artifact(path, "pypi")], time.time() - t0
+
+
+def build_rows(out_path: Path = ROWS, workers: int = 3) -> None:
+    from concurrent.futures import ProcessPoolExecutor
 
     from malregistry import indicator_cell  # same cell format as the malware rows
 
@@ -116,17 +123,19 @@ def build_rows(out_path: Path = ROWS) -> None:
     manifest = json.loads((dest / "manifest.json").read_text())
     head = ["name", "version", "path", "sha256", "family", "family_size", "label", "kind", "why",
             "incomplete", "seconds", "indicators", "evidence"]
+    names = sorted(manifest)
+    with ProcessPoolExecutor(workers) as pool:
+        results = dict(zip(names, pool.map(_analyse, [dest / manifest[n]["file"] for n in names])))
     with out_path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=head)
         w.writeheader()
-        for name in sorted(manifest):
+        for name in names:
             m = manifest[name]
-            t0 = time.time()
-            inds = [i.to_dict() for i in analyze_artifact(dest / m["file"], "pypi")]
+            inds, seconds = results[name]
             w.writerow({"name": name, "version": m["version"], "path": os.path.basename(m["file"]), "sha256": m["sha256"],
                         "family": f"benign:{name}", "family_size": 1, "label": 0, "kind": "popular",
                         "why": BENIGN.get(name, ""), "incomplete": int(any(i["id"] == "incomplete_analysis" for i in inds)),
-                        "seconds": round(time.time() - t0, 2), "indicators": indicator_cell(inds),
+                        "seconds": round(seconds, 2), "indicators": indicator_cell(inds),
                         "evidence": json.dumps([i["evidence"][:160] for i in inds][:6])})
     print(f"wrote {len(manifest)} rows to {out_path.relative_to(ROOT)}", file=sys.stderr)
 

