@@ -29,10 +29,10 @@ EXEC_NAMES = {"exec", "eval", "execfile", "compile"}
 DECODE_CALLS = {"b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
                 "urlsafe_b64decode", "fromhex", "unhexlify", "a2b_base64", "a2b_hex", "decompress", "loads",
                 "chr", "b64decode", "rot13", "translate", "reversed"}
-HOST_CALLS = {"os.getenv", "getpass.getuser", "socket.gethostname", "platform.node", "platform.uname",
-              "os.getlogin", "os.uname", "gethostname", "getuser", "getlogin", "platform.platform",
-              "os.getcwd", "os.path.expanduser", "socket.getfqdn", "uuid.getnode", "requests.utils.get_netrc_auth"}
-HOST_ATTRS = {"os.environ", "environ", "os.environ.items", "sys.platform"}
+# identity of the machine and its user (what beacons send); single settings (os.getenv('HTTP_PROXY'))
+# and paths are not: network libraries read those all the time
+HOST_CALLS = {"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "os.uname", "gethostname",
+              "getuser", "getlogin", "socket.getfqdn", "uuid.getnode", "platform.uname"}
 PROCESS_TAILS = {"system", "popen", "Popen", "run", "call", "check_call", "check_output", "getoutput",
                  "getstatusoutput", "startfile", "spawnl", "spawnv", "spawnlp", "spawnvp", "execv", "execve",
                  "execl", "execvp", "spawn"}
@@ -114,11 +114,13 @@ class _Collector(ast.NodeVisitor):
 
 
 def is_exec(name: str, flows: FileFlows) -> bool:
-    """exec/eval/compile, builtins.exec, __builtins__['exec'], or a name bound to one of them."""
+    """exec/eval/execfile, builtins.exec, __builtins__['exec'], or a name bound to one of them.
+
+    compile() alone is no sink: exec(compile(decoded)) is seen at the exec."""
     if name in flows.exec_aliases:
         return True
     tail = _tail(name)
-    return tail in EXEC_NAMES and (name == tail or name.split(".")[0] in ("builtins", "__builtins__", "__builtin__"))
+    return tail in EXEC_NAMES and tail != "compile" and (name == tail or name.split(".")[0] in ("builtins", "__builtins__", "__builtin__"))
 
 
 def _exec_alias_target(value: ast.AST) -> bool:
@@ -139,7 +141,8 @@ def _escaped_constant(node: ast.AST, source: str) -> bool:
         return True
     if source and isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 4:
         seg = _segment(source, node)
-        return len(re.findall(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}|\\u[0-9a-fA-F]{4}", seg)) >= 4
+        esc = re.findall(r"\\x[0-9a-fA-F]{2}|\\[0-7]{3}|\\u[0-9a-fA-F]{4}", seg)
+        return len(esc) >= 4 and sum(map(len, esc)) >= 0.6 * len(seg)  # spelled out, not an ANSI colour code
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         step = node.slice.step
         return isinstance(step, ast.UnaryOp) and isinstance(step.operand, ast.Constant) and step.operand.value == 1
@@ -158,8 +161,7 @@ def _segment(source, node: ast.AST) -> str:
 
 
 def _is_host(name: str) -> bool:
-    return name in HOST_CALLS or _tail(name) in {"gethostname", "getuser", "getlogin", "getfqdn", "getnode"} \
-        or name.startswith("os.environ") or name.startswith("platform.")
+    return name in HOST_CALLS or _tail(name) in {"gethostname", "getuser", "getlogin", "getfqdn", "getnode"}
 
 
 def _is_process(name: str) -> bool:
@@ -193,14 +195,11 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
                     tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
                     str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2"):
                 out.add(DEC)
-            if _is_host(name):
-                out.add(HOST)
+            if _is_host(name) or name in ("os.environ.items", "os.environ.copy") or \
+                    tail in ("dict", "str", "dumps", "repr") and any(dotted(a) == "os.environ" for a in sub.args):
+                out.add(HOST)  # the identity, or the whole environment dumped
             if tail in ("read", "read_text", "read_bytes") and not (out & {NET}):
                 out.add(FILE)
-        elif isinstance(sub, (ast.Attribute, ast.Subscript)):
-            name = dotted(sub)
-            if name.startswith(("os.environ", "environ")) or name in ("sys.platform",):
-                out.add(HOST)
         elif _escaped_constant(sub, source):
             out.add(DEC)
     return out
@@ -253,9 +252,6 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                         if labels:
                             taint.setdefault(name_node.id, set()).update(labels)
     wrote_net = False
-    written = {a.id for _, n, cl in flows.calls if _tail(n) == "open" and len(cl.args) >= 2
-               and isinstance(cl.args[1], ast.Constant) and "w" in str(cl.args[1].value)
-               for a in ast.walk(cl.args[0]) if isinstance(a, ast.Name)}
     for line, name, call in flows.calls:
         tail = _tail(name)
         sink = is_exec(name, flows) or _is_network(name) or tail in SEND_CALLS or _is_process(name) \
@@ -270,7 +266,7 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
             elif DEC in labels:
                 flows.findings.append(Finding("decode_exec", line, f"{name}() of decoded or encoded data"))
         elif _is_network(name) or "." in name and name in SEND_CALLS or tail in SEND_CALLS and \
-                name.split(".")[0] in {"socket", "requests", "httpx", "dns", "s", "sock", "session", "conn", "client"}:
+                name.split(".")[0] in {"socket", "requests", "httpx", "dns"}:
             if HOST in labels:
                 flows.findings.append(Finding("host_exfil", line, f"{name}() sends host/user/environment data"))
         elif _is_process(name):
@@ -279,10 +275,9 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
             if HOST in labels and DNS_TOOLS.search(text):
                 flows.findings.append(Finding("host_exfil", line, f"{name}() runs {DNS_TOOLS.search(text).group(0)} "
                                                                   "with host/user data"))
-            runs_written = any(isinstance(a, ast.Name) and a.id in written for arg in args for a in ast.walk(arg))
             if DEC in labels and NET not in labels:
                 flows.findings.append(Finding("decode_exec", line, f"{name}() runs a decoded command"))
-            if NET in labels or wrote_net and (runs_written or _tail(name) == "startfile"
+            if NET in labels or wrote_net and (_tail(name) == "startfile"
                                                or re.search(r"\.(exe|bat|cmd|vbs|ps1|scr)\b", text, re.I)):
                 flows.findings.append(Finding("write_run", line, f"{name}() runs what was fetched from the network"))
         elif _tail(name) in ("write", "write_bytes", "write_text") and NET in labels:

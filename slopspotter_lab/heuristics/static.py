@@ -90,6 +90,8 @@ _ROLE_DIRS = {
                  "extern", "_extern", "externals", "_distutils"},
     "dev": {".github", ".circleci", ".gitlab", "ci", ".ci", "tools", "dev", "devtools", "scripts", ".azure-pipelines"},
 }
+_DEV_FILES = {"runtests.py", "run_tests.py", "tasks.py", "noxfile.py", "fabfile.py", "dodo.py", "release.py",
+              "bootstrap.py", "make.py", "pavement.py", "build_docs.py", "update_version.py", "ci.py"}
 _DEMOTE = {"critical": "low", "high": "low", "medium": "info", "low": "info", "info": "info"}
 
 
@@ -103,6 +105,8 @@ def file_role(rel: str) -> str:
             return role
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return "tests"
+    if name in _DEV_FILES:
+        return "dev"
     return "module"
 
 
@@ -193,7 +197,8 @@ _SUSPICIOUS_CMD = re.compile(r"\b(curl(?![-\w])|wget|powershell|invoke-webreques
                              r"python[\d.]*\s+-c|pip3?\s+install|crontab|systemctl|/dev/tcp)", re.I)
 _VERSION_IDIOM_CALLS = {"read", "read_text", "open", "join", "dirname", "abspath", "realpath", "Path", "fspath",
                         "compile", "strip", "normpath", "io.open", "codecs.open", "format", "replace", "encode",
-                        "decode", "resolve", "parent", "splitlines", "get"}
+                        "decode", "resolve", "parent", "splitlines", "get", "split", "rstrip", "lstrip", "partition",
+                        "group", "match", "search", "findall", "readline", "readlines", "next", "iter", "sub"}
 _PY_SIGNALS = re.compile(
     r"\b(exec|eval|compile|subprocess|system|popen|socket|urlopen|urlretrieve|requests|dup2|marshal|b64decode|"
     r"fromhex|unhexlify|decompress|spawn|startfile|environ|gethostname|getuser|zipimport|__import__)\b"
@@ -231,8 +236,8 @@ def _process_severity(call: ast.Call, assigned: dict[str, str] | None = None) ->
     if _BUILD_TOOLS.search(text) or re.search(r"setup\.py|sdist|bdist|upload|--version", text):
         return "low", f"runs a build tool ({text[:60]!r})"
     if not text.strip():
-        return "medium", "runs a computed command"
-    return "medium", f"runs {text[:60]!r}"
+        return "low", "runs a computed command"
+    return "low", f"runs {text[:60]!r}"  # compilers, configure, code generators: what build steps do
 
 
 def _is_version_idiom(call: ast.Call) -> bool:
@@ -274,8 +279,8 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             if build and node.args and not isinstance(node.args[0], ast.Constant) and not _is_version_idiom(node) \
                     and not any(i.id in ("encoded_exec", "download_execute") and f"{rel}:{line} " in i.evidence for i in out):
                 out.append(_ind("setup_exec", "high", f"{rel}:{line} {where}{name}() of computed code"))
-            if name in flows.exec_aliases:
-                out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} exec/eval called through the alias {name!r}"))
+            if name in flows.exec_aliases and name not in ("exec_", "_exec"):  # six's exec_ is everywhere
+                out.append(_ind("obfuscation", _sev("medium", role), f"{rel}:{line} exec/eval called through the alias {name!r}"))
         elif tail == "loads" and "marshal" in name:
             out.append(_ind("encoded_exec", _sev("medium", role), f"{rel}:{line} marshal.loads (code objects hidden as bytes)"))
         elif tail == "zipimporter" or name.endswith("zipimport.zipimporter"):
@@ -320,7 +325,7 @@ def _obfuscated_source(rel: str, text: str, role: str) -> list[Indicator]:
     if len(names) >= 10:
         out.append(_ind("obfuscation", _sev("high", role), f"{rel}: {len(names)} look-alike identifiers "
                         f"({names[0][:24]}...), obfuscator output"))
-    if len(text) > 2000 and "\\" in text:
+    if len(text) > 2000 and "\\" in text and re.search(r"\b(exec|eval|compile|__import__)\s*\(", text):
         escapes = _ESCAPES.findall(text)
         if len(escapes) >= 200 and sum(map(len, escapes)) > 0.3 * len(text):
             out.append(_ind("obfuscation", _sev("high", role), f"{rel}: {len(escapes)} escape sequences make up "
@@ -460,6 +465,8 @@ def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
             line = text.count("\n", 0, m.start()) + 1
             shown = m.group(0).strip()[:100] if id_ != "obfuscation" else f"code after {len(m.group(0)) - 2} spaces"
             severity = "critical" if build and id_ != "obfuscation" else (sev if build else _sev(sev, role))
+            if pattern is RAW_IP_URL and not build:
+                severity = _sev("medium", role)  # extractors and docs name public IPs; beacons do too
             if id_ == "windows_payload" and role == "module" and "pythonw" in m.group(0).lower():
                 severity = "medium"
             out.append(_ind(id_, severity, f"{rel}:{line} {shown!r}"))

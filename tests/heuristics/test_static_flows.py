@@ -227,6 +227,7 @@ def test_local_decoder_helper_feeding_a_process(tmp_path):
 def test_identifier_soup_and_escaped_strings(tmp_path):
     soup = "\n".join(f"{'lI' * 10}{'l' * k} = {k}" for k in range(12))
     escaped = "X = '" + "".join(f"\\x{b:02x}" for b in b"harmless synthetic text " * 40) + "'\n"
+    escaped += "exec(X)\n"
     soup_inds = _scan(tmp_path / "a", {"ok/a.py": soup + "\n"})
     escaped_inds = _scan(tmp_path / "b", {"ok/b.py": escaped})
     assert any(i.id == "obfuscation" and "look-alike identifiers" in i.evidence for i in soup_inds)
