@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-NET, DEC, HOST, FILE = "NET", "DEC", "HOST", "FILE"
+NET, DEC, HOST, FILE, CONST = "NET", "DEC", "HOST", "FILE", "CONST"
 
 NETWORK_CALLS = {"urllib.request.urlopen", "urlopen", "urllib.request.urlretrieve", "urlretrieve",
                  "requests.get", "requests.post", "requests.put", "requests.request", "requests.Session",
@@ -183,17 +183,21 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
     out: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and sub.id in taint:
-            out |= taint[sub.id]
+            out |= taint[sub.id] - {CONST}
+        elif isinstance(sub, ast.Attribute) and dotted(sub) in taint:
+            out |= taint[dotted(sub)] - {CONST}
         elif isinstance(sub, ast.Call):
             name = c.resolve(sub.func)
             tail = _tail(name)
-            out |= c.local_funcs.get(name, set())
+            out |= c.local_funcs.get(name, set()) - {"DECF"}
             if _is_network(name):
                 out.add(NET)
-            if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
-                    tail == "loads" and "marshal" in name or name.endswith("codecs.decode") or \
-                    tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
-                    str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2"):
+            decoder = tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
+                tail == "loads" and "marshal" in name or name.endswith("codecs.decode") or \
+                tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
+                str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2") or \
+                "DECF" in c.local_funcs.get(name, ())
+            if decoder and _embedded(sub, taint):  # decoding what the file itself carries, not runtime input
                 out.add(DEC)
             if _is_host(name) or name in ("os.environ.items", "os.environ.copy") or \
                     tail in ("dict", "str", "dumps", "repr") and any(dotted(a) == "os.environ" for a in sub.args):
@@ -203,6 +207,30 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
         elif _escaped_constant(sub, source):
             out.add(DEC)
     return out
+
+
+def _embedded(call: ast.Call, taint: dict[str, set[str]]) -> bool:
+    """The call's arguments hold a long literal, or a name assigned one."""
+    for a in [*call.args, *(k.value for k in call.keywords)]:
+        for n in ast.walk(a):
+            if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and len(n.value) >= 8:
+                return True
+            if isinstance(n, ast.Name) and CONST in taint.get(n.id, ()):
+                return True
+    return False
+
+
+def _target_keys(t: ast.AST) -> list[str]:
+    """Names an assignment binds: `x`, `self.x`, tuple members - never the `self` of `self.x`."""
+    if isinstance(t, ast.Name):
+        return [t.id]
+    if isinstance(t, ast.Attribute):
+        return [dotted(t)]
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [k for e in t.elts for k in _target_keys(e)]
+    if isinstance(t, ast.Starred):
+        return _target_keys(t.value)
+    return []
 
 
 def analyze(tree: ast.Module, source: str) -> FileFlows:
@@ -228,7 +256,10 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
             got = set()
             for n in ast.walk(fn):
                 if isinstance(n, ast.Call):
-                    got |= _labels(n, {}, c, source) & {NET, DEC}
+                    got |= _labels(n, {}, c, source) & {NET}
+                    tail = _tail(c.resolve(n.func))
+                    if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed"):
+                        got.add("DECF")  # decodes its argument: DEC when a caller passes a literal
             if got:
                 c.local_funcs[fn.name] = got
     for _ in range(2):
@@ -243,14 +274,13 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                 targets, value = [n.target], n.value
             if value is None:
                 continue
-            for t in targets:
-                for name_node in ast.walk(t):
-                    if isinstance(name_node, ast.Name):
-                        if _exec_alias_target(value):
-                            flows.exec_aliases.add(name_node.id)
-                        labels = _labels(value, taint, c, source)
-                        if labels:
-                            taint.setdefault(name_node.id, set()).update(labels)
+            labels = _labels(value, taint, c, source)
+            if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)) and len(value.value) >= 16:
+                labels = labels | {CONST}
+            if labels:
+                for t in targets:
+                    for key in _target_keys(t):
+                        taint.setdefault(key, set()).update(labels)
     wrote_net = False
     for line, name, call in flows.calls:
         tail = _tail(name)

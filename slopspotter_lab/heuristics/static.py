@@ -103,6 +103,10 @@ def file_role(rel: str) -> str:
     for role in ("vendored", "tests", "docs", "dev"):
         if dirs & _ROLE_DIRS[role]:
             return role
+    if any(d.startswith(("vendored", "_vendored", "vendor-", "third_party")) for d in dirs):
+        return "vendored"
+    if any(d.endswith((" tests", "_tests", "-tests")) for d in dirs):
+        return "tests"
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return "tests"
     if name in _DEV_FILES:
