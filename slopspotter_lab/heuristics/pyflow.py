@@ -178,14 +178,35 @@ def _is_network(name: str) -> bool:
         and _tail(name) in {"get", "post", "put", "request", "patch"}
 
 
-def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: str) -> set[str]:
+class _Scopes:
+    """Innermost function of a line, so a name tainted in one function does not taint its
+    namesake in another (`s = socket.socket()` here, `s = cmd` there)."""
+
+    def __init__(self, tree: ast.AST):
+        self.spans = sorted(((n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), reverse=True)
+
+    def of(self, line: int) -> tuple[int, int]:
+        for start, end in self.spans:  # latest start first: the innermost span containing the line
+            if start <= line <= end:
+                return (start, end)
+        return (0, 0)
+
+
+def _lookup(taint: dict, scopes: "_Scopes | None", key: str, line: int) -> set[str]:
+    if scopes is None:
+        return taint.get(key, set())
+    return taint.get((scopes.of(line), key), set()) | taint.get(((0, 0), key), set())
+
+
+def _labels(node: ast.AST, taint: dict, c: _Collector, source, scopes: "_Scopes | None" = None) -> set[str]:
     """Where the value of an expression comes from."""
     out: set[str] = set()
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and sub.id in taint:
-            out |= taint[sub.id] - {CONST}
-        elif isinstance(sub, ast.Attribute) and dotted(sub) in taint:
-            out |= taint[dotted(sub)] - {CONST}
+        if isinstance(sub, ast.Name):
+            out |= _lookup(taint, scopes, sub.id, sub.lineno) - {CONST}
+        elif isinstance(sub, ast.Attribute) and taint:
+            out |= _lookup(taint, scopes, dotted(sub), sub.lineno) - {CONST}
         elif isinstance(sub, ast.Call):
             name = c.resolve(sub.func)
             tail = _tail(name)
@@ -197,7 +218,7 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
                 tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
                 str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2") or \
                 "DECF" in c.local_funcs.get(name, ())
-            if decoder and _embedded(sub, taint):  # decoding what the file itself carries, not runtime input
+            if decoder and _embedded(sub, taint, scopes):  # decoding what the file itself carries, not runtime input
                 out.add(DEC)
             if _is_host(name) or name in ("os.environ.items", "os.environ.copy") or \
                     tail in ("dict", "str", "dumps", "repr") and any(dotted(a) == "os.environ" for a in sub.args):
@@ -209,13 +230,13 @@ def _labels(node: ast.AST, taint: dict[str, set[str]], c: _Collector, source: st
     return out
 
 
-def _embedded(call: ast.Call, taint: dict[str, set[str]]) -> bool:
+def _embedded(call: ast.Call, taint: dict, scopes: "_Scopes | None" = None) -> bool:
     """The call's arguments hold a long literal, or a name assigned one."""
     for a in [*call.args, *(k.value for k in call.keywords)]:
         for n in ast.walk(a):
             if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and len(n.value) >= 8:
                 return True
-            if isinstance(n, ast.Name) and CONST in taint.get(n.id, ()):
+            if isinstance(n, ast.Name) and CONST in _lookup(taint, scopes, n.id, n.lineno):
                 return True
     return False
 
@@ -250,7 +271,8 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
     if not any(is_exec(n, flows) or _is_network(n) or _is_process(n) or _tail(n) in SEND_CALLS
                for _, n, _ in flows.calls):
         return flows  # no sink: nothing can flow anywhere
-    taint: dict[str, set[str]] = {}
+    taint: dict = {}
+    scopes = _Scopes(tree)
     for fn in ast.walk(tree):  # a local helper that decodes or fetches passes that on to its callers
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(isinstance(n, ast.Return) for n in ast.walk(fn)):
             got = set()
@@ -274,13 +296,14 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                 targets, value = [n.target], n.value
             if value is None:
                 continue
-            labels = _labels(value, taint, c, source)
+            labels = _labels(value, taint, c, source, scopes)
             if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)) and len(value.value) >= 16:
                 labels = labels | {CONST}
             if labels:
+                scope = scopes.of(getattr(value, "lineno", 0))
                 for t in targets:
                     for key in _target_keys(t):
-                        taint.setdefault(key, set()).update(labels)
+                        taint.setdefault((scope, key), set()).update(labels)
     wrote_net = False
     for line, name, call in flows.calls:
         tail = _tail(name)
@@ -289,7 +312,7 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
         if not sink:
             continue
         args = [*call.args, *(k.value for k in call.keywords)]
-        labels = set().union(*(_labels(a, taint, c, source) for a in args)) if args else set()
+        labels = set().union(*(_labels(a, taint, c, source, scopes) for a in args)) if args else set()
         if is_exec(name, flows):
             if NET in labels:
                 flows.findings.append(Finding("download_exec", line, f"{name}() of data fetched from the network"))
