@@ -113,6 +113,83 @@ def kill_everything() -> None:
         pass
 
 
+def package_env(job: dict, user: pwd.struct_passwd) -> dict:
+    """The package user's environment: a developer's, with canary cloud and GitHub credentials."""
+    env = {
+        "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
+        "PATH": f"{user.pw_dir}/.local/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8",
+        "TERM": "xterm-256color", "PWD": user.pw_dir, "TMPDIR": "/tmp",
+        "AWS_ACCESS_KEY_ID": job["canaries"]["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": job["canaries"]["aws_secret_access_key"],
+        "GITHUB_TOKEN": job["canaries"]["github_token"],
+        "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
+    }
+    env.update(job.get("env", {}))
+    return env
+
+
+def runner_command(job: dict, user: pwd.struct_passwd, out: str, harness: dict) -> tuple[list[str], dict]:
+    """(argv, Popen privilege-drop kwargs): strace -f on the runner as the package user, or the
+    bare runner when the backend traces from outside (gVisor's syscall log: no visible tracer)."""
+    trace = job.get("trace", {})
+    if os.environ.get("SLOPSPOTTER_TRACER") == "none":
+        harness["tracer"] = "none"
+        return [sys.executable, f"{HERE}/runner.py"], {
+            "user": user.pw_uid, "group": user.pw_gid, "extra_groups": os.getgrouplist(user.pw_name, user.pw_gid)}
+    return ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
+            "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
+            "-o", f"{out}/trace.log", "-u", user.pw_name, "--", sys.executable, f"{HERE}/runner.py"], {}
+
+
+def watch(proc: subprocess.Popen, deadline: float, trace_log: str, cap: int) -> str:
+    """Wait for the runner; kill everything at the deadline or when the trace passes its cap."""
+    while proc.poll() is None:
+        if time.time() > deadline:
+            kill_everything()
+            return "deadline"
+        try:
+            if os.path.getsize(trace_log) > cap:
+                kill_everything()
+                return "trace_truncated"
+        except OSError:  # strace has not created it yet
+            pass
+        time.sleep(0.1)
+    return "ok"
+
+
+def run_phases(proc: subprocess.Popen, runner_job: dict, deadline: float, trace_log: str, cap: int) -> tuple[str, list[dict]]:
+    """Feed the runner its job, collect its JSON-line events, enforce the limits; (status, events)."""
+    proc.stdin.write(json.dumps(runner_job).encode())
+    proc.stdin.close()
+    events: list[dict] = []
+
+    def read_events():
+        for line in proc.stdout:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue
+
+    reader = threading.Thread(target=read_events, daemon=True)
+    reader.start()
+    status = watch(proc, deadline, trace_log, cap)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        kill_everything()
+    reader.join(timeout=2)
+    return status, events
+
+
+def write_results(out: str, harness: dict, events: list[dict], cap: int) -> None:
+    with open(f"{out}/phases.json", "w", encoding="utf-8") as fh:
+        json.dump([e for e in events if e.get("kind") == "phase"], fh, indent=1)
+    with open(f"{out}/harness.json", "w", encoding="utf-8") as fh:
+        json.dump(harness, fh, indent=1)
+    if os.path.exists(f"{out}/trace.log") and os.path.getsize(f"{out}/trace.log") > cap:
+        os.truncate(f"{out}/trace.log", cap)
+
+
 def main() -> int:
     job_path = sys.argv[1] if len(sys.argv) > 1 else "/in/job.json"
     with open(job_path, encoding="utf-8") as fh:
@@ -127,79 +204,20 @@ def main() -> int:
     os.chown(user.pw_dir, user.pw_uid, user.pw_gid)
     harness["honeytokens"] = plant_honeytokens(user, job["canaries"])
     harness["network"] = setup_network(state)
-    env = {
-        "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
-        "PATH": f"{user.pw_dir}/.local/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8",
-        "TERM": "xterm-256color", "PWD": user.pw_dir, "TMPDIR": "/tmp",
-        "AWS_ACCESS_KEY_ID": job["canaries"]["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": job["canaries"]["aws_secret_access_key"],
-        "GITHUB_TOKEN": job["canaries"]["github_token"],
-        "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
-    }
-    env.update(job.get("env", {}))
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
                                       "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job["deadline_epoch"] = deadline
-    trace = job.get("trace", {})
-    strace = ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
-              "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
-              "-o", f"{out}/trace.log", "-u", user.pw_name, "--",
-              sys.executable, f"{HERE}/runner.py"]
+    argv, drop = runner_command(job, user, out, harness)
     os.chdir(user.pw_dir)
-    drop = {}
-    if os.environ.get("SLOPSPOTTER_TRACER") == "none":
-        # the backend traces from outside (gVisor's syscall log): no tracer the package could see
-        strace = [sys.executable, f"{HERE}/runner.py"]
-        drop = {"user": user.pw_uid, "group": user.pw_gid,
-                "extra_groups": os.getgrouplist(user.pw_name, user.pw_gid)}
-        harness["tracer"] = "none"
-    proc = subprocess.Popen(strace, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            **drop)
-    proc.stdin.write(json.dumps(runner_job).encode())
-    proc.stdin.close()
-    events: list[dict] = []
-
-    def read_events():
-        for line in proc.stdout:
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                continue
-
-    reader = threading.Thread(target=read_events, daemon=True)
-    reader.start()
-    cap = int(trace.get("max_bytes", 48 * 1024 * 1024))
-    status = "ok"
-    while proc.poll() is None:
-        if time.time() > deadline:
-            status = "deadline"
-            kill_everything()
-            break
-        try:
-            if os.path.getsize(f"{out}/trace.log") > cap:
-                status = "trace_truncated"
-                kill_everything()
-                break
-        except OSError:
-            pass
-        time.sleep(0.1)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        kill_everything()
-    reader.join(timeout=2)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=package_env(job, user), **drop)
+    cap = int(job.get("trace", {}).get("max_bytes", 48 * 1024 * 1024))
+    status, events = run_phases(proc, runner_job, deadline, f"{out}/trace.log", cap)
     stderr = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-    phases = [e for e in events if e.get("kind") == "phase"]
-    after = next((e for e in events if e.get("kind") == "after"), None)
     harness.update(status=status, end=time.time(), strace_exit=proc.returncode, strace_stderr=stderr,
-                   phase_starts=[e for e in events if e.get("kind") == "phase_start"], after=after,
-                   log=state.get("log", []))
-    with open(f"{out}/phases.json", "w", encoding="utf-8") as fh:
-        json.dump(phases, fh, indent=1)
-    with open(f"{out}/harness.json", "w", encoding="utf-8") as fh:
-        json.dump(harness, fh, indent=1)
-    if os.path.exists(f"{out}/trace.log") and os.path.getsize(f"{out}/trace.log") > cap:
-        os.truncate(f"{out}/trace.log", cap)
+                   phase_starts=[e for e in events if e.get("kind") == "phase_start"],
+                   after=next((e for e in events if e.get("kind") == "after"), None), log=state.get("log", []))
+    write_results(out, harness, events, cap)
     print(DONE_MARKER, flush=True)
     if os.environ.get("SLOPSPOTTER_HOLD"):  # tmpfs /out lives as long as we do: wait to be copied
         time.sleep(float(os.environ["SLOPSPOTTER_HOLD"]))
