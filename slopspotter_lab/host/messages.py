@@ -21,7 +21,6 @@ NOT_AVAILABLE = "Deep scan not available; heuristic only."
 MAX_CHECK_PACKAGES = 500
 # Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
 # so tests can run a slow fake scan without Docker. Never set it in real use.
-TEST_SCAN_ENV = "SLOPSPOTTER_TEST_ONLY_SCAN_FN"
 
 _LANGUAGES = {
     "python": "pypi", "py": "pypi", "pypi": "pypi", "pip": "pypi",
@@ -157,15 +156,6 @@ def language_to_ecosystem(language: str) -> str | None:
     return _LANGUAGES.get(language.strip().lower())
 
 
-def _scan_function() -> Callable:
-    spec = os.environ.get(TEST_SCAN_ENV)
-    if spec:
-        module_name, _, func = spec.partition(":")
-        log.warning("using the TEST-ONLY scan function %s (%s is set)", spec, TEST_SCAN_ENV)
-        return getattr(importlib.import_module(module_name), func)
-    return importlib.import_module("slopspotter_lab.scan").scan
-
-
 def _as_dict(result: Any) -> dict:
     if isinstance(result, dict):
         return result
@@ -194,8 +184,11 @@ def to_extension_result(scan: dict, package: str, language: str) -> dict:
     }
 
 
-def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto") -> dict:
-    """Scan one package and return the extension-shaped reply (runs in a worker thread)."""
+def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto",
+                  scan: Callable | None = None) -> dict:
+    """Scan one package and return the extension-shaped reply (runs in a worker thread).
+
+    `scan` is slopspotter_lab.scan.scan unless the host was started with another (tests)."""
     eco = language_to_ecosystem(language)
     if eco is None:
         return {"success": False, "error": NOT_AVAILABLE, "heuristicOnly": True}
@@ -207,12 +200,14 @@ def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: 
     except InputError as exc:
         return {"success": False, "error": str(exc)}
     try:
-        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout))
+        if scan is None:
+            from ..scan import scan
+        found = _as_dict(scan(package, ecosystem=eco, backend=backend, timeout=timeout))
     except Exception as exc:
         log.exception("deep scan of %s failed", package)
         return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
-    result = to_extension_result(scan, package, _DISPLAY[eco])
-    if result["error"] and not scan.get("verdict"):
+    result = to_extension_result(found, package, _DISPLAY[eco])
+    if result["error"] and not found.get("verdict"):
         return {"success": False, "error": result["error"], "result": result}
     return {"success": True, "result": result}
 

@@ -36,7 +36,8 @@ def _error(message: str, req_id: Any = None) -> dict:
 class Host:
     """The message loop over two binary streams (stdin/stdout in real use, pipes in tests)."""
 
-    def __init__(self, instream: BinaryIO, outstream: BinaryIO, scan_workers: int = 1):
+    def __init__(self, instream: BinaryIO, outstream: BinaryIO, scan_workers: int = 1, scan=None):
+        self.scan = scan  # the deep-scan function; None: slopspotter_lab.scan.scan
         self.instream = instream
         self.outstream = outstream
         self._write_lock = threading.Lock()
@@ -129,7 +130,7 @@ class Host:
 
     def _scan_job(self, kwargs: dict, req_id: Any) -> None:
         try:
-            reply = run_deep_scan(**kwargs)
+            reply = run_deep_scan(**kwargs, scan=self.scan)
         except Exception as exc:
             log.exception("deep scan crashed")
             reply = _error(f"deep scan failed: {type(exc).__name__}: {exc}")
@@ -161,14 +162,16 @@ def _binary_stdio() -> tuple[BinaryIO, BinaryIO]:
     return instream, outstream
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the host on this process's stdin/stdout. Browsers pass extra arguments; ignore them."""
+def main(argv: list[str] | None = None, scan=None) -> int:
+    """Run the host on this process's stdin/stdout. Browsers pass extra arguments; ignore them.
+
+    `scan` replaces slopspotter_lab.scan.scan (a test's stand-in, a wrapper with other defaults)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                             format="slopspotter-host %(levelname)s %(name)s: %(message)s")
     instream, outstream = _binary_stdio()
     workers = int(os.environ.get("SLOPSPOTTER_HOST_SCAN_WORKERS", "1") or 1)
-    return Host(instream, outstream, scan_workers=max(1, workers)).serve()
+    return Host(instream, outstream, scan_workers=max(1, workers), scan=scan).serve()
 
 
 def cli_host(args) -> int:
