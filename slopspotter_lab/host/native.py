@@ -1,6 +1,6 @@
 """`slopspotter-lab host`: the native messaging host the browser extension talks to.
 
-One reader loop answers ping and check inline; deep scans go to a small thread pool so a
+One reader loop answers ping, check and check-text inline; deep scans go to a small thread pool so a
 scan in flight never blocks ping or check. Replies carry the request's `id` when it had one
 (replies to deep scans may then arrive out of order). Every bad frame or message gets an
 error reply and the loop goes on; only the end of stdin (or a truncated frame, after which
@@ -15,11 +15,12 @@ import logging
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from . import framing
-from .messages import ASYNC_TYPES, HANDLERS, MessageError, parse_deep_scan, run_deep_scan
+from .messages import ASYNC_TYPES, HANDLERS, MessageError, parse_deep_scan, run_deep_scan, use_scan
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,7 @@ def _error(message: str, req_id: Any = None) -> dict:
 class Host:
     """The message loop over two binary streams (stdin/stdout in real use, pipes in tests)."""
 
-    def __init__(self, instream: BinaryIO, outstream: BinaryIO, scan_workers: int = 1, scan=None):
-        self.scan = scan  # the deep-scan function; None: slopspotter_lab.scan.scan
+    def __init__(self, instream: BinaryIO, outstream: BinaryIO, scan_workers: int = 1):
         self.instream = instream
         self.outstream = outstream
         self._write_lock = threading.Lock()
@@ -97,7 +97,7 @@ class Host:
                 self._submit_scan(parse_deep_scan(msg), req_id)
                 return
             if kind not in HANDLERS:
-                raise MessageError(f"unknown message type {kind!r} (known: ping, check, deep-scan)")
+                raise MessageError(f"unknown message type {kind!r} (known: ping, check, check-text, deep-scan)")
             reply = HANDLERS[kind](msg)
         except MessageError as exc:
             reply = _error(str(exc))
@@ -112,7 +112,7 @@ class Host:
         if getattr(self, "_warmed", False) or os.environ.get("SLOPSPOTTER_HOST_WARM", "1") == "0":
             return
         self._warmed = True
-        threading.Thread(target=_warm_check, name="warm-check", daemon=True).start()
+        threading.Thread(target=warm_check, name="warm-check", daemon=True).start()
 
     @staticmethod
     def _tag(reply: dict, req_id: Any) -> dict:
@@ -126,11 +126,26 @@ class Host:
                 self.send(_error(f"{self._pending} deep scans already queued; try again later", req_id))
                 return
             self._pending += 1
+        if kwargs.pop("progress", False) and req_id is not None:
+            kwargs["progress"] = self._progress(req_id)
+            kwargs["progress"]("queued")
         self._pool.submit(self._scan_job, kwargs, req_id)
+
+    def _progress(self, req_id: Any):
+        """Progress frames for a deep scan that asked for them ({"progress": true}, and an id to
+        tie them to): only long-lived ports want them, a one-shot sendNativeMessage would take
+        the first frame for the reply."""
+        started = time.monotonic()
+
+        def send(stage: str) -> None:
+            self.send({"type": "progress", "id": req_id, "stage": stage,
+                       "elapsed_s": round(time.monotonic() - started, 2)})
+
+        return send
 
     def _scan_job(self, kwargs: dict, req_id: Any) -> None:
         try:
-            reply = run_deep_scan(**kwargs, scan=self.scan)
+            reply = run_deep_scan(**kwargs)
         except Exception as exc:
             log.exception("deep scan crashed")
             reply = _error(f"deep scan failed: {type(exc).__name__}: {exc}")
@@ -140,7 +155,7 @@ class Host:
         self.send(self._tag(reply, req_id))
 
 
-def _warm_check() -> None:
+def warm_check() -> None:
     try:
         from ..check import check_records
 
@@ -171,7 +186,9 @@ def main(argv: list[str] | None = None, scan=None) -> int:
                             format="slopspotter-host %(levelname)s %(name)s: %(message)s")
     instream, outstream = _binary_stdio()
     workers = int(os.environ.get("SLOPSPOTTER_HOST_SCAN_WORKERS", "1") or 1)
-    return Host(instream, outstream, scan_workers=max(1, workers), scan=scan).serve()
+    if scan is not None:
+        use_scan(scan)
+    return Host(instream, outstream, scan_workers=max(1, workers)).serve()
 
 
 def cli_host(args) -> int:
