@@ -16,6 +16,7 @@ import re
 import pandas as pd
 
 from ..indicators import REGISTRY, Indicator
+from .payloads import request_variants
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"}
 DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "tftp", "ftp", "scp", "sftp", "rsync", "lwp-download"}
@@ -77,6 +78,11 @@ def _canary_forms(canaries: dict) -> dict[str, str]:
         for enc in (base64.b64encode(raw), base64.urlsafe_b64encode(raw), base64.b32encode(raw)):
             forms[enc.decode().rstrip("=").lower()[:24]] = key
     return forms
+
+
+def _raw_canaries(text: str, canaries: dict) -> list[str]:
+    low = text.lower()
+    return [key for key, value in canaries.items() if value and value.lower() in low]
 
 
 def find_canaries(text: str, canaries: dict) -> set[str]:
@@ -209,14 +215,23 @@ def _network_indicators(frames) -> list[Indicator]:
 
 
 def _exfiltration_indicators(frames, canaries: dict) -> list[Indicator]:
-    """A canary in DNS names, sinkhole data or bytes sent over any socket."""
+    """A canary in DNS names, sinkhole data (decrypted HTTPS, plain HTTP, raw TCP: every encoding
+    peeled) or bytes sent over any socket."""
     seen: dict[str, str] = {}
+    urls: dict[str, str] = {}
     for host in frames.dns.get("hostname", []):
         for key in find_canaries(str(host), canaries):
             seen.setdefault(key, f"in DNS name {host}")
     for rec in frames.sinkhole:
-        for key in find_canaries(rec.get("head") or "", canaries):
-            seen.setdefault(key, f"sent to {rec.get('host') or rec.get('address')}:{rec.get('port')}")
+        dest = rec.get("url") or f"{rec.get('host') or rec.get('address')}:{rec.get('port')}"
+        texts = request_variants(rec)
+        # the canary itself, at the layer that reveals it, before its encoded forms
+        for chain, key in [(c, k) for c, t in texts for k in _raw_canaries(t, canaries)] + \
+                          [(c, k) for c, t in texts for k in find_canaries(t, canaries)]:
+            if key not in seen:
+                seen[key] = f"sent to {(rec.get('method') + ' ') if rec.get('method') else ''}{dest} ({chain})"
+                if rec.get("url"):
+                    urls[key] = rec["url"]
     sc = frames.syscalls
     if len(sc):
         sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
@@ -224,7 +239,8 @@ def _exfiltration_indicators(frames, canaries: dict) -> list[Indicator]:
         for args in sends["args"]:
             for key in find_canaries(args, canaries):
                 seen.setdefault(key, "sent over a socket")
-    return [_ind("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key) for key, where in seen.items()]
+    return [_ind("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key,
+                 **({"url": urls[key]} if key in urls else {})) for key, where in seen.items()]
 
 
 def _survivors(frames) -> list[int]:
