@@ -162,12 +162,12 @@ def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
 
 
 def is_manifest(item: str) -> bool:
-    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    """A file argument that names a manifest, lockfile or text with install commands (answer.md, Dockerfile)."""
     import os
 
     from .inputs.manifests import format_by_name
 
-    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
+    return os.path.isfile(item) and format_by_name(item) is not None
 
 
 def cli_check(args) -> int:
