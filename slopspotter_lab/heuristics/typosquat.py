@@ -53,6 +53,10 @@ def _collapse(name: str) -> str:
     return re.sub(r"[-_.]+", "", name)
 
 
+def _separators(name: str) -> int:
+    return sum(1 for c in _split_scope(name)[1] if c in SEPARATORS)
+
+
 def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[-_.]+", name) if t]
 
@@ -519,6 +523,9 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
         match = None
     if match is None and len(q) >= MIN_EDIT_LEN:
         match = _edit_match(q, near, ref)
+    if (match and match[1] == "separator" and eco is Ecosystem.NPM
+            and _separators(q) >= _separators(match[0])):
+        match = None  # npm squats drop separators (crossenv); json-pointer/jsonpointer both exist
     if match is None and not scope:
         hit = _combosquat(q, ref)
         match = (hit, "combosquat") if hit else None
