@@ -499,10 +499,12 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
 
     eco = Ecosystem.parse(ecosystem)
     q = normalize_name(name, eco)
+    version = None
     if reference is None:
         from .popular import list_version
 
-        ref = _popular_reference(eco, REFERENCE_SIZE[eco], list_version(eco))
+        version = list_version(eco)  # once per name: reading the environment is not free
+        ref = _popular_reference(eco, REFERENCE_SIZE[eco], version)
     else:
         ref = _reference(eco, tuple(reference))
     if q in ref.rank:
@@ -510,7 +512,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     near = process.extract(q, ref.near_length(q), scorer=OSA.distance, score_cutoff=2, limit=8)
     near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
     similar = [n for n, _, _ in near]
-    is_known = (q in set(known)) if known is not None else _is_known(q, eco)
+    is_known = (q in set(known)) if known is not None else _is_known(q, eco, version)
     if is_known:
         return None, similar, f"{name} is on the popular {eco.value} list itself"
     scope = _split_scope(q)[0]
@@ -571,10 +573,11 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
     return (match.target if match else None), similar, evidence
 
 
-def _is_known(q: str, eco: Ecosystem) -> bool:
-    from .popular import popular_rank
+def _is_known(q: str, eco: Ecosystem, version=None) -> bool:
+    """On the whole popular list (long-established names are never squats)."""
+    from .popular import _load, list_version
 
-    return popular_rank(q, eco) is not None
+    return q in _load(eco, *(version or list_version(eco)))[1]
 
 
 def severity_of(evidence: str) -> str:
