@@ -345,8 +345,8 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
     from rapidfuzz.distance import OSA
 
     near = process.extractOne(scope, ref.scopes, scorer=OSA.distance, score_cutoff=1 if len(scope) < 8 else 2)
-    if near and len(scope) >= 5:
-        target = f"@{near[0]}/{core}"
+    target = f"@{near[0]}/{core}" if near else None
+    if near and (len(scope) >= 5 or target in ref.rank):  # short scopes: only an exact sibling (@type/node)
         best = target if target in ref.rank else next(
             (n for n in ref.names if n.startswith(f"@{near[0]}/")), None)
         if best:

@@ -38,6 +38,7 @@ def _lists():
     ("lodahs", "npm", "lodash", "transposition", "high"),
     ("types-node", "npm", "@types/node", "scope-confusion", "high"),
     ("@typess/node", "npm", "@types/node", "scope-confusion", "high"),
+    ("@type/node", "npm", "@types/node", "scope-confusion", "high"),  # short scope, exact sibling
     ("moment-latest", "npm", "moment", "combosquat", "low"),
     ("rnoment", "npm", "moment", "homoglyph", "high"),
 ])
