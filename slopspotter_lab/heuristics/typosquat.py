@@ -482,7 +482,7 @@ def _combosquat(q: str, ref: "_Reference") -> str | None:
             else:
                 cands = [run]
             rest = toks[:i] + toks[j:]
-            if not rest or not all(w in ATTACK_WORDS for w in rest):
+            if not rest or not all(w.rstrip("0123456789") in ATTACK_WORDS for w in rest):
                 continue
             for c in cands:
                 r = ref.rank.get(c)
