@@ -35,12 +35,16 @@ def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
     return parse_spec(item, ecosystem)
 
 
-def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[str, Any]:
-    """The contract record for one validated spec."""
+def check_one(spec: PackageSpec, *, offline: bool = False, model=None, policy=None) -> dict[str, Any]:
+    """The contract record for one validated spec (`policy`: internal names, min-age; policy.py)."""
     from .heuristics import analyze
     from .model.scoring import load_model
 
     meta, error = None, None
+    if policy is not None and not spec.is_local and policy.is_internal(spec.name, spec.ecosystem.value):
+        from .policy import check_internal
+
+        return check_internal(spec, policy, offline=offline)
     if spec.is_local:
         report = analyze(spec, None, spec.path, offline=offline)
         exists = None
@@ -50,6 +54,11 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[s
         meta = fetch_metadata(spec, offline=offline)
         report = analyze(spec, meta, None, offline=offline)
         exists, error = meta.exists, meta.error
+        if policy is not None:
+            from .policy import release_age_indicator
+
+            too_new = release_age_indicator(meta, policy)
+            report.indicators += [too_new] if too_new else []
     score = (model or load_model()).score(report.indicators, dynamic=False)
     indicators = sorted(score.annotate(report.indicators),
                         key=lambda i: (-SEVERITY_RANK[i.severity], -(i.weight or 0.0)))
@@ -70,20 +79,26 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[s
 
 def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False,
                   workers: int = 8, progress: Callable[[int, int], None] | None = None,
-                  model=None) -> list[dict[str, Any]]:
+                  model=None, policy=None) -> list[dict[str, Any]]:
     """Check names (strings, specs or {name, ecosystem, version} dicts); records in input order.
 
     `progress(done, total)` is called as results arrive. Repeated names are looked up once.
+    `policy` (policy.Policy): internal names, min-age, ignores; facts and policy violations
+    (policy.GATE_IDS) make a record high risk whatever the score.
     """
+    from .advisories import prefetch
     from .model.scoring import load_model
+    from .policy import apply_ignores, raise_for_gates
 
     specs = [to_spec(item, ecosystem) for item in names]  # all validated before any look-up
     model = model or load_model()
     unique = list(dict.fromkeys(specs))
     total, done, results = len(unique), 0, {}
+    prefetch([s for s in unique if policy is None or s.is_local or not policy.is_internal(s.name, s.ecosystem.value)],
+             offline=offline)  # one OSV querybatch for the whole check
 
     def run(spec):
-        return spec, check_one(spec, offline=offline, model=model)
+        return spec, raise_for_gates(check_one(spec, offline=offline, model=model, policy=policy))
 
     if offline or workers <= 1 or total <= 1:
         mapped = map(run, unique)
@@ -100,7 +115,8 @@ def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, off
     finally:
         if pool:
             pool.shutdown(wait=True)
-    return [dict(results[s]) for s in specs]
+    records = [dict(results[s]) for s in specs]
+    return apply_ignores(records, policy) if policy is not None else records
 
 
 def check(names, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False, workers: int = 8,

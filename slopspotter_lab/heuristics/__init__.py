@@ -52,6 +52,9 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
             report.suggestion = similar[0]  # "did you mean": the closest popular name
         if meta is not None:
             report.indicators += metadata.analyze_metadata(meta)
+        from ..advisories import known_malicious
+
+        report.indicators += known_malicious(spec, meta, offline=offline)
     if artifact_path is not None:
         from .static import analyze_artifact
 
