@@ -182,27 +182,76 @@ def format_csv(records: list[dict[str, Any]]) -> str:
 
 
 def cli_check(args) -> int:
-    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
-    items: list = [to_spec(n, args.ecosystem) for n in args.names]
-    if getattr(args, "from_file", None):
-        items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
-    if not items:
-        raise InputError("no package names given (pass NAME... or --from CSV)")
+    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 when a result not ignored reaches fail-on."""
+    from .policy import failing, load_policy, warn_expired
+
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
+    located: list = []  # (source, line, via, change) per item, for file-located output (SARIF)
+    if getattr(args, "only_new", False):
+        items, located = _only_new_items(args)
+    else:
+        if getattr(args, "base", None):
+            raise InputError("--base applies to --only-new")
+        items = [to_spec(n, args.ecosystem) for n in args.names]
+        if getattr(args, "from_file", None):
+            items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
+        if not items:
+            raise InputError("no package names given (pass NAME... or --from CSV)")
     progress = None
     if args.format == "table" and sys.stderr.isatty() and len(items) > 20:
         progress = lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr)  # noqa: E731
-    records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress)
+    records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress,
+                            policy=policy)
     if progress:
         print(file=sys.stderr)
+    for rec, loc in zip(records, located):
+        rec.update({k: v for k, v in loc.items() if v is not None})
     if args.format == "json":
         print(json.dumps(records, indent=1))
     elif args.format == "csv":
         sys.stdout.write(format_csv(records))
+    elif args.format == "sarif":
+        from .sarif import dumps, sarif_log
+
+        expired = [f"ignore of {i.name} expired on {i.until}: it no longer applies" for i in policy.expired_ignores()]
+        print(dumps(sarif_log(records, base=_source_root(), notifications=expired)))
     else:
         print(format_table(records))
-    if args.fail_on and any(RISK_RANK[r["risk"]] >= RISK_RANK[args.fail_on] for r in records):
-        return 1
-    return 0
+    return 1 if failing(records, args.fail_on or policy.fail_on) else 0
+
+
+def _only_new_items(args) -> tuple[list, list]:
+    """Specs of the dependencies a change adds or re-versions, with where each came from."""
+    from .changes import new_dependencies
+
+    if not args.base:
+        raise InputError("--only-new needs --base REF (the git ref to compare with, e.g. origin/main)")
+    items, located = [], []
+    for ch in new_dependencies(args.base, args.names or None):
+        dep = ch.dependency
+        if not dep.checkable:
+            print(f"slopspotter-lab: not checked: {dep.name} ({dep.source}:{dep.line}): {dep.note}", file=sys.stderr)
+            continue
+        items.append(to_spec({"name": dep.name, "ecosystem": dep.ecosystem, "version": dep.version}, dep.ecosystem))
+        located.append({"source": dep.source, "line": dep.line, "via": dep.via, "change": ch.change})
+    if not items:
+        print("slopspotter-lab: no new or re-versioned dependencies", file=sys.stderr)
+    return items, located
+
+
+def _source_root():
+    """Where SARIF locations are relative to: the git work tree when there is one, else the cwd."""
+    import subprocess
+    from pathlib import Path
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return Path.cwd()
 
 
 make_module_callable(__name__, "check")

@@ -81,6 +81,7 @@ class Ignore:
 class Policy:
     fail_on: str | None = None  # None: no gate unless --fail-on is given
     min_age: timedelta | None = None
+    min_age_text: str | None = None  # as written in the file ("72h")
     internal: tuple[str, ...] = ()  # name globs
     internal_scopes: tuple[str, ...] = ()  # npm scopes, "@acme"
     internal_probe: bool = True  # ask the public registry whether an internal name exists there
@@ -109,7 +110,7 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "fail-on": self.fail_on,
-                "min-age": format_duration(self.min_age) if self.min_age else None,
+                "min-age": (self.min_age_text or format_duration(self.min_age)) if self.min_age else None,
                 "internal": list(self.internal), "internal-scopes": list(self.internal_scopes),
                 "internal-probe": self.internal_probe,
                 "ignore": [{**i.to_dict(), **({"expired": True} if i.expired() else {})} for i in self.ignores]}
@@ -217,7 +218,8 @@ def policy_from_dict(table: dict[str, Any], source: str | None = None) -> Policy
         ignores = [ignores]
     if not isinstance(ignores, list):
         raise InputError(f"{where}: ignore must be an array of tables ([[tool.slopspotter.ignore]])")
-    return Policy(fail_on=fail_on, min_age=min_age, internal=_strings(table.get("internal", []), f"{where}: internal"),
+    return Policy(fail_on=fail_on, min_age=min_age, min_age_text=str(table["min-age"]).strip() if min_age else None,
+                  internal=_strings(table.get("internal", []), f"{where}: internal"),
                   internal_scopes=scopes, internal_probe=probe,
                   ignores=tuple(_ignore(e, f"{where}: ignore[{n}]") for n, e in enumerate(ignores)),
                   source=source, raw=dict(table))
@@ -325,7 +327,7 @@ def release_age_indicator(meta, policy: Policy, now: datetime | None = None):
     hours = max(age.total_seconds(), 0) / 3600
     return Indicator("release_too_new", "high",
                      f"{meta.name} {meta.version} was published {hours:.1f} h ago; the policy's min-age is "
-                     f"{format_duration(policy.min_age)}", extra={"published": uploaded.isoformat()})
+                     f"{policy.min_age_text or format_duration(policy.min_age)}", extra={"published": uploaded.isoformat()})
 
 
 def check_internal(spec, policy: Policy, *, offline: bool = False) -> dict[str, Any]:

@@ -147,17 +147,19 @@ def sarif_log(records: Iterable[dict[str, Any]], *, base: str | Path | None = No
     }
 
 
-def scan_records(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Scan JSON documents (DESIGN 4.1) as the record shape `results` reads."""
+def scan_records(docs: Iterable[dict[str, Any]], paths: Iterable[str | None] = ()) -> list[dict[str, Any]]:
+    """Scan JSON documents (DESIGN 4.1) as the record shape `results` reads; `paths`: the scanned
+    target per document, which locates the results when it is a local artifact or directory."""
     out = []
-    for doc in docs:
+    targets = list(paths)
+    for n, doc in enumerate(docs):
         pkg, verdict = doc.get("package") or {}, doc.get("verdict") or {}
-        source = pkg.get("source")
-        local = bool(source) and source not in ("registry", "pypi", "npm") and Path(str(source)).exists()
+        target = targets[n] if n < len(targets) else None
+        local = pkg.get("source") == "local" and target and Path(target).exists()
         out.append({"name": pkg.get("name"), "ecosystem": pkg.get("ecosystem"), "version": pkg.get("version"),
                     "risk": verdict.get("risk"), "score": verdict.get("probability"),
-                    "indicators": doc.get("indicators") or [], "source": source if local else None, "line": None,
-                    "ignored": doc.get("ignored")})
+                    "indicators": doc.get("indicators") or [], "source": str(Path(target).resolve()) if local else None,
+                    "line": None})
     return out
 
 

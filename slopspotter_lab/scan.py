@@ -282,16 +282,25 @@ def cli_scan(args) -> int:
         if args.backend != "gvisor":
             raise InputError("--trace-mode applies to --backend gvisor only (Docker and the VM trace with strace)")
         os.environ["SLOPSPOTTER_TRACE_MODE"] = args.trace_mode  # read by GVisorBackend
+    from .policy import apply_ignores, failing, load_policy, warn_expired
+
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress)
+    from .sarif import scan_records
+
+    record = apply_ignores(scan_records([result.to_dict()], paths=[args.target]), policy)[0]
     if args.format == "json":
         print(result.to_json())
+    elif args.format == "sarif":
+        from .check import _source_root
+        from .sarif import dumps, sarif_log
+
+        print(dumps(sarif_log([record], base=_source_root())))
     else:
         print(result.summary())
-    order = {"low": 0, "medium": 1, "high": 2}
-    if getattr(args, "fail_on", None) and order.get(result.verdict.get("risk"), 0) >= order[args.fail_on]:
-        return 1
-    return 0
+    return 1 if failing([record], getattr(args, "fail_on", None) or policy.fail_on) else 0
 
 
 make_module_callable(__name__, "scan")

@@ -158,6 +158,10 @@ def update(source: str = "auto") -> dict[Ecosystem, Path]:
 def cli_data(args) -> int:
     """`slopspotter-lab data update|info`."""
     action = getattr(args, "data_command", None)
+    if action == "update" and getattr(args, "osv", None):
+        from ..advisories.osv import cli_update
+
+        return cli_update(args.osv)
     if action == "update":
         for eco, path in update(args.source).items():
             print(f"{eco.value}: {len(parse_list(json.loads(path.read_text())))} names -> {path}")
