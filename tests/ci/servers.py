@@ -97,19 +97,21 @@ class OsvApi:
     """The matching side of OSV's querybatch over a list of advisories, with paging of `page` ids."""
 
     def __init__(self, advisories: list[dict[str, Any]], page: int = 1000):
-        self.advisories, self.page = advisories, page
+        self.page = page
+        self.index: dict[tuple[str, str], list[tuple[dict, dict]]] = {}
+        for adv in advisories:
+            for aff in adv["affected"]:
+                key = (aff["package"]["ecosystem"], aff["package"]["name"])
+                self.index.setdefault(key, []).append((adv, aff))
 
     def _matches(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         pkg, version = query.get("package") or {}, query.get("version")
         out = []
-        for adv in self.advisories:
-            for aff in adv["affected"]:
-                if aff["package"]["ecosystem"] != pkg.get("ecosystem") or aff["package"]["name"] != pkg.get("name"):
-                    continue
-                everything = any(ev.get("introduced") == "0" and len(r["events"]) == 1
-                                 for r in aff.get("ranges", []) for ev in r["events"])
-                if version is None or everything or version in aff.get("versions", []):
-                    out.append({"id": adv["id"], "modified": adv["modified"]})
+        for adv, aff in self.index.get((pkg.get("ecosystem"), pkg.get("name")), []):
+            everything = any(ev.get("introduced") == "0" and len(r["events"]) == 1
+                             for r in aff.get("ranges", []) for ev in r["events"])
+            if version is None or everything or version in aff.get("versions", []):
+                out.append({"id": adv["id"], "modified": adv["modified"]})
         return out
 
     def __call__(self, path: str, body: Any) -> tuple[int, Any]:
