@@ -172,7 +172,7 @@ def format_csv(records: list[dict[str, Any]]) -> str:
     import io
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")  # policy/file keys
     w.writeheader()
     for r in records:
         w.writerow({**r, "similar_to": ";".join(r["similar_to"]),

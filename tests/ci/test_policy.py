@@ -130,6 +130,11 @@ def test_cli_fail_on_from_the_policy_and_exit_codes(tmp_path, registry_env):
     assert "ignore of gone-thing expired" in out.stderr  # expired ignores warn
     assert _cli("check", "--offline", "requests", cwd=tmp_path).returncode == 0
     assert _cli("check", "--offline", "reqeusts", "--fail-on", "never", cwd=tmp_path).returncode == 0  # CLI wins
+    (tmp_path / ".slopspotter.toml").write_text('fail-on = "high"\n[[ignore]]\nname = "reqeusts"\nreason = "test"\n')
+    for fmt in ("table", "csv", "json"):  # ignored records print in every format and do not fail
+        out = _cli("check", "--offline", "reqeusts", "--format", fmt, cwd=tmp_path)
+        assert out.returncode == 0 and "reqeusts" in out.stdout, out.stderr
+    (tmp_path / ".slopspotter.toml").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.slopspotter]\nfail-on = "hihg"\n')
     out = _cli("check", "--offline", "requests", cwd=tmp_path)
     assert out.returncode == 2 and "fail-on must be one of" in out.stderr
