@@ -168,11 +168,11 @@ def format_table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_csv(records: list[dict[str, Any]]) -> str:
+def format_csv(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
     import io
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")  # policy/file keys
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")  # policy keys too
     w.writeheader()
     for r in records:
         w.writerow({**r, "similar_to": ";".join(r["similar_to"]),
@@ -181,23 +181,39 @@ def format_csv(records: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def is_manifest(item: str) -> bool:
+    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    import os
+
+    from .inputs.manifests import format_by_name
+
+    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
+
+
 def cli_check(args) -> int:
-    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 when a result not ignored reaches fail-on."""
-    from .policy import failing, load_policy, warn_expired
+    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 when a result not ignored reaches fail-on
+    (`--fail-on`, else the policy file's)."""
+    from .policy import load_policy, warn_expired
 
     policy = load_policy(getattr(args, "config", None))
     warn_expired(policy)
-    located: list = []  # (source, line, via, change) per item, for file-located output (SARIF)
     if getattr(args, "only_new", False):
-        items, located = _only_new_items(args)
-    else:
-        if getattr(args, "base", None):
-            raise InputError("--base applies to --only-new")
-        items = [to_spec(n, args.ecosystem) for n in args.names]
-        if getattr(args, "from_file", None):
-            items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
-        if not items:
-            raise InputError("no package names given (pass NAME... or --from CSV)")
+        from .check_inputs import cli_check_files
+
+        deps, changes = _only_new_deps(args)
+        return cli_check_files(args, [], deps, policy=policy, changes=changes)
+    if getattr(args, "base", None):
+        raise InputError("--base applies to --only-new")
+    if getattr(args, "requirements", None) or getattr(args, "text", None) or any(map(is_manifest, args.names)):
+        from .check_inputs import cli_check_files, collect  # files: requirements, manifests, text
+
+        names, deps = collect(args)
+        return cli_check_files(args, names, deps, policy=policy)
+    items: list = [to_spec(n, args.ecosystem) for n in args.names]
+    if getattr(args, "from_file", None):
+        items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
+    if not items:
+        raise InputError("no package names given (pass NAME... or --from CSV)")
     progress = None
     if args.format == "table" and sys.stderr.isatty() and len(items) > 20:
         progress = lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr)  # noqa: E731
@@ -205,39 +221,38 @@ def cli_check(args) -> int:
                             policy=policy)
     if progress:
         print(file=sys.stderr)
-    for rec, loc in zip(records, located):
-        rec.update({k: v for k, v in loc.items() if v is not None})
+    return emit(args, records, policy, table=format_table)
+
+
+def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list], str],
+         columns: list[str] = COLUMNS) -> int:
+    """Print records in --format (table, json, csv, sarif); the exit code of the fail-on gate."""
+    from .policy import failing
+
     if args.format == "json":
         print(json.dumps(records, indent=1))
     elif args.format == "csv":
-        sys.stdout.write(format_csv(records))
+        sys.stdout.write(format_csv(records, columns=columns))
     elif args.format == "sarif":
         from .sarif import dumps, sarif_log
 
         expired = [f"ignore of {i.name} expired on {i.until}: it no longer applies" for i in policy.expired_ignores()]
         print(dumps(sarif_log(records, base=_source_root(), notifications=expired)))
-    else:
-        print(format_table(records))
+    elif records:
+        print(table(records))
     return 1 if failing(records, args.fail_on or policy.fail_on) else 0
 
 
-def _only_new_items(args) -> tuple[list, list]:
-    """Specs of the dependencies a change adds or re-versions, with where each came from."""
+def _only_new_deps(args) -> tuple[list, list[str]]:
+    """The dependencies a change adds or re-versions, and `added` / `bumped` for each."""
     from .changes import new_dependencies
 
     if not args.base:
         raise InputError("--only-new needs --base REF (the git ref to compare with, e.g. origin/main)")
-    items, located = [], []
-    for ch in new_dependencies(args.base, args.names or None):
-        dep = ch.dependency
-        if not dep.checkable:
-            print(f"slopspotter-lab: not checked: {dep.name} ({dep.source}:{dep.line}): {dep.note}", file=sys.stderr)
-            continue
-        items.append(to_spec({"name": dep.name, "ecosystem": dep.ecosystem, "version": dep.version}, dep.ecosystem))
-        located.append({"source": dep.source, "line": dep.line, "via": dep.via, "change": ch.change})
-    if not items:
+    found = new_dependencies(args.base, args.names or None)
+    if not found:
         print("slopspotter-lab: no new or re-versioned dependencies", file=sys.stderr)
-    return items, located
+    return [c.dependency for c in found], [c.change for c in found]
 
 
 def _source_root():

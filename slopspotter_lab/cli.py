@@ -30,6 +30,7 @@ HANDLERS = {
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
     "config": "slopspotter_lab.policy:cli_config",
+    "guard": "slopspotter_lab.guard:cli_guard",
 }
 
 BACKENDS = ["auto", "docker", "gvisor", "libvirt", "none"]
@@ -72,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     # with a clear message instead of being taken for an option.
     c.add_argument("names", nargs="*", metavar="NAME", help="package names, optionally with version, or local artifact paths")
     c.add_argument("--from", dest="from_file", metavar="CSV", help="also read names from a CSV (columns name, optional ecosystem, version)")
+    c.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="FILE",
+                   help="check a requirements file (nested -r/-c followed); manifests and lockfiles can be given as NAME")
+    c.add_argument("--text", action="append", metavar="FILE|-",
+                   help="check the packages of every install command in a file (Markdown, chat, script, Dockerfile, notebook; - = stdin)")
     c.add_argument("--ecosystem", "-e", default="pypi", help="pypi or npm (default: pypi)")
     c.add_argument("--offline", action="store_true", help="no network at all: name-only heuristics")
     c.add_argument("--format", "-f", choices=["table", "json", "csv", "sarif"], default="table")
@@ -83,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check only dependencies the working tree adds or re-versions relative to --base "
                         "(NAMEs are then dependency files; none: every changed one)")
     c.add_argument("--base", metavar="REF", help="git ref to compare with for --only-new (e.g. origin/main, HEAD)")
+
+    g = sub.add_parser("guard", help="check what an install command would bring in, then run it only if safe",
+                       usage="slopspotter-lab guard [--fail-on RISK] [--allow-unverified] [--deep] -- pip install ...")
+    g.add_argument("--fail-on", choices=["low", "medium", "high"], default="high",
+                   help="block the install if any package is at least this risky (default: high)")
+    g.add_argument("--allow-unverified", action="store_true",
+                   help="run the install even if some packages could not be checked (exit 5 instead of 0)")
+    g.add_argument("--deep", action="store_true", help="also sandbox-scan new, unpopular packages before installing")
+    g.add_argument("--dry-run", action="store_true", help="check only; never run the command")
+    g.add_argument("--print-alias", choices=["bash", "zsh", "fish"], help="print shell functions that guard pip/npm/... and exit")
+    g.add_argument("--format", "-f", choices=["text", "json"], default="text", help="json: the verdict on stdout")
+    g.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
     s.add_argument("target", metavar="NAME|PATH")

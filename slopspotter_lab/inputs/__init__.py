@@ -9,8 +9,8 @@ imported only for the format at hand.
 
 from __future__ import annotations
 
-from .commands import extract_commands
+from .commands import extract_commands, parse_command
 from .manifests import FORMATS, detect_format, read_manifest
 from .model import Dependency, InstallCommand
 
-__all__ = ["Dependency", "InstallCommand", "extract_commands", "read_manifest", "detect_format", "FORMATS"]
+__all__ = ["Dependency", "InstallCommand", "extract_commands", "parse_command", "read_manifest", "detect_format", "FORMATS"]

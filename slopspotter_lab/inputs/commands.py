@@ -22,7 +22,7 @@ from .specs import npm_dependency, pypi_dependency
 
 # where a command may start: the tool word, optionally after sudo/env/prompt noise
 _START = re.compile(
-    r"(?<![\w./-])(?:(?:sudo|exec|time|command)\s+)*"
+    r"(?<![\w./-])(?:(?:sudo(?:\s+-\S+)*|exec|time|command)\s+)*"
     r"(?P<tool>python(?:3(?:\.\d+)?)?\s+-m\s+pip|py\s+-m\s+pip|pip(?:3(?:\.\d+)?)?|uv\s+pip|uv|poetry|pipx|"
     r"conda|mamba|micromamba|npm|yarn|pnpm|npx|bunx|bun)\s+(?=\S)")
 _PROMPT = re.compile(r"^\s*(?:\$|#|>>>|\.\.\.|%|!|In \[\d*\]:|PS [^>]*>|❯|➜)\s*")
@@ -34,8 +34,10 @@ _STOP = {  # words that end a command written in prose
     "if", "the", "a", "an", "so", "but", "first", "after", "before", "once", "from", "inside",
     "command", "will", "you", "your", "should", "can", "is", "are", "was", "as", "instead",
     "also", "now", "again", "here", "there", "etc", "package", "packages", "library", "via",
-    "using", "by", "at", "when", "while", "where", "not", "installed",
+    "using", "by", "at", "when", "while", "where", "not", "installed", "anything", "everything",
+    "something", "nothing", "else", "unless", "them", "these", "those", "step", "steps", "again,",
 }
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|your|each|every|its|their|our)\s+$", re.I)
 _TRAIL = ".,;:!?)]}\"'*_"
 
 # options that take a value, per tool family (so the value is not taken for a package)
@@ -72,6 +74,8 @@ def extract_commands(text: str, source: str | None = None) -> list[InstallComman
     for line_no, segment, code in _segments(text, source):
         for cmd_text in _SPLIT.split(segment):
             m = _START.search(cmd_text)
+            while m and not code and _DETERMINER.search(cmd_text[:m.start("tool")]):
+                m = _START.search(cmd_text, m.end())  # "the pip install step": a noun, not a command
             while m:
                 cmd, consumed = _parse(cmd_text[m.start("tool"):], m.group("tool"), line_no, code, source)
                 if cmd is not None:
@@ -79,6 +83,25 @@ def extract_commands(text: str, source: str | None = None) -> list[InstallComman
                 nxt = m.start("tool") + max(consumed, 1)
                 m = _START.search(cmd_text, nxt) if not code else None
     return commands
+
+
+def parse_command(argv: list[str], cwd: str | None = None) -> InstallCommand | None:
+    """One argv (as typed after `guard --`) through the same grammar, or None if it is not an
+    install command this grammar knows. `-r` files are looked up relative to `cwd`."""
+    if not argv:
+        return None
+    text = shlex.join([os.path.basename(argv[0]), *argv[1:]])  # /usr/bin/python3 -m pip -> python3 -m pip
+    m = _START.match(text)
+    if not m:
+        return None
+    source = os.path.join(cwd or os.getcwd(), "<command>")
+    cmd, _ = _parse(text[m.start("tool"):], m.group("tool"), 0, True, source, keep_empty=True)
+    if cmd is not None:
+        cmd.line, cmd.source = None, None
+        for dep in cmd.packages:
+            if dep.source == source:
+                dep.source, dep.line = None, None
+    return cmd
 
 
 # ------------------------------------------------------------------ text -> (line, code?) segments
@@ -173,36 +196,36 @@ def _tokens(text: str) -> list[str]:
         return [t.strip("'\"") for t in text.split()]
 
 
-def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | None):
+def _parse(cmd_text: str, tool_word: str, line: int, code: bool, source: str | None, keep_empty: bool = False):
     """(InstallCommand or None, characters consumed)."""
     tokens = _tokens(cmd_text)
-    tool_words = len(tool_word.split())
+    tool_words = 1 if tool_word.startswith("uv") else len(tool_word.split())  # "uv pip": pip is uv's subcommand
     tool_norm = _tool_name(tool_word)
     args = tokens[tool_words:]
     if not code:
         args = _prose_cut(args)
     consumed = len(" ".join(tokens[:tool_words + len(args)]))
-    if not args:
+    if not args and not (keep_empty and tool_norm in {"npm", "yarn", "pnpm", "bun"}):
         return None, consumed
     eco = "npm" if tool_norm in {"npm", "yarn", "pnpm", "npx", "bunx", "bun"} else "pypi"
     sub, rest = _subcommand(tool_norm, args)
     if sub is None:
         return None, consumed
     cmd = InstallCommand(tool=tool_norm, ecosystem=eco, line=line, source=source, subcommand=sub,
-                         text=" ".join([tool_word] + args[:len(args)]).strip())
+                         text=" ".join(tokens[:tool_words] + args).strip())
     where = {"source": source, "line": line}
     if eco == "pypi":
         _python_args(cmd, tool_norm, sub, rest, where)
     else:
         _npm_args(cmd, tool_norm, sub, rest, where)
-    if not cmd.packages and not cmd.notes:
+    if not cmd.packages and not cmd.notes and not keep_empty:
         return None, consumed
     return cmd, consumed
 
 
 def _tool_name(word: str) -> str:
     w = word.split()[0]
-    if "pip" in word and w != "uv":
+    if w.startswith(("pip", "py")) and w != "pipx":  # pip, pip3, python -m pip, py -m pip
         return "pip"
     if w in {"mamba", "micromamba"}:
         return "conda"
@@ -253,7 +276,7 @@ def _subcommand(tool: str, args: list[str]):
     if tool == "yarn":
         if sub == "global" and rest[first:first + 1] == ["add"]:
             return "add", rest[:first] + rest[first + 1:]
-        return (sub, rest) if sub in {"add", "dlx"} else (None, rest)
+        return (sub, rest) if sub in {"add", "dlx", "install"} else (None, rest)
     if tool == "pnpm":
         if sub in {"add", "install", "i"}:
             return "add", rest

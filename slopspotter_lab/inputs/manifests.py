@@ -68,12 +68,17 @@ _BY_NAME = [
 ]
 
 
+def format_by_name(path: "str | os.PathLike") -> str | None:
+    """The reader a file name alone implies, or None."""
+    base = os.path.basename(str(path)).lower()
+    return next((fmt for pattern, fmt in _BY_NAME if re.search(pattern, base)), None)
+
+
 def detect_format(path: "str | os.PathLike", text: str | None = None) -> str:
     """The reader for `path`: by file name, else by a look at the content."""
-    base = os.path.basename(str(path)).lower()
-    for pattern, fmt in _BY_NAME:
-        if re.search(pattern, base):
-            return fmt
+    by_name = format_by_name(path)
+    if by_name:
+        return by_name
     head = text if text is not None else _head(Path(path))
     if "lockfileVersion" in head[:2000]:
         return "pnpm-lock" if re.search(r"^lockfileVersion:", head, re.M) else "package-lock"
