@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,9 +36,11 @@ DEFAULT_API = "https://api.osv.dev/v1"
 DEFAULT_EXPORT = "https://osv-vulnerabilities.storage.googleapis.com"
 OSV_ECOSYSTEM = {"pypi": "PyPI", "npm": "npm"}
 BATCH = 1000  # the API's limit of queries per request
+BACKOFF_S = 300.0  # after a failed request, no more online lookups for this long (one timeout, not one per name)
 _lock = threading.Lock()
 _online: dict[tuple[str, str, str | None], list[str]] = {}  # (eco, name, version) -> MAL ids
 _offline: dict[str, tuple[float, dict[str, list[dict]]]] = {}  # eco -> (mtime, advisories by name)
+_down_until = 0.0  # monotonic time before which OSV is taken to be unreachable
 
 
 def api_url() -> str | None:
@@ -67,12 +70,27 @@ def _query(eco: str, name: str, version: str | None) -> dict[str, Any]:
 
 
 def querybatch(items: list[tuple[str, str, str | None]]) -> list[list[str]]:
-    """MAL- ids per (ecosystem, name, version), in input order; follows next_page_token."""
-    from ..registry import http
+    """MAL- ids per (ecosystem, name, version), in input order; follows next_page_token.
+
+    A failure makes further calls fail fast for BACKOFF_S seconds, so an unreachable OSV costs
+    one timeout per check, not one per name."""
+    global _down_until
 
     url = api_url()
     if url is None:
         raise RegistryError("OSV lookups are off (SLOPSPOTTER_OSV_URL=none)")
+    if time.monotonic() < _down_until:
+        raise RegistryError("OSV was unreachable moments ago; not asking again yet")
+    try:
+        return _querybatch(url, items)
+    except RegistryError:
+        _down_until = time.monotonic() + BACKOFF_S
+        raise
+
+
+def _querybatch(url: str, items: list[tuple[str, str, str | None]]) -> list[list[str]]:
+    from ..registry import http
+
     out: list[list[str]] = [[] for _ in items]
     for start in range(0, len(items), BATCH):
         pending = [(i, _query(*items[i])) for i in range(start, min(start + BATCH, len(items)))]
@@ -124,7 +142,10 @@ def _online_ids(eco: str, name: str, version: str | None) -> list[str]:
 
 
 def clear() -> None:
-    """Forget cached answers (tests, long-lived hosts after a feed update)."""
+    """Forget cached answers and a past failure (tests, long-lived hosts after a feed update)."""
+    global _down_until
+
+    _down_until = 0.0
     with _lock:
         _online.clear()
         _offline.clear()

@@ -13,8 +13,6 @@ import jsonschema
 import pytest
 
 from slopspotter_lab.indicators import REGISTRY
-from slopspotter_lab.inputs import extract_commands
-from slopspotter_lab.check import check_records
 from slopspotter_lab.sarif import LEVEL, sarif_log
 
 from .gitrepo import make_repo
@@ -77,17 +75,25 @@ def test_check_manifests_locates_results_at_file_and_line(tmp_path, registry_env
                for r in run["results"])
 
 
-def test_check_text_records_keep_their_lines(registry_env):
-    answer = "To parse YAML:\n\n```\npip install pyyaml reqeusts\n```\n"
-    cmds = extract_commands(answer, source="ANSWER.md")
-    deps = [d for c in cmds for d in c.packages]
-    recs = check_records([{"name": d.name, "ecosystem": d.ecosystem} for d in deps], offline=True)
-    for rec, dep in zip(recs, deps):
-        rec.update(source=dep.source, line=dep.line)
-    run = valid(sarif_log(recs, base=Path.cwd()))["runs"][0]
+def test_check_text_records_keep_their_lines(tmp_path, registry_env):
+    (tmp_path / "ANSWER.md").write_text("To parse YAML:\n\n```\npip install pyyaml reqeusts\n```\n")
+    out = _cli("check", "--offline", "--text", "ANSWER.md", "--format", "sarif", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    run = valid(json.loads(out.stdout))["runs"][0]
     (loc,) = {json.dumps(r["locations"][0]["physicalLocation"], sort_keys=True) for r in run["results"]}
     assert json.loads(loc) == {"artifactLocation": {"uri": "ANSWER.md", "uriBaseId": "%SRCROOT%"},
                                "region": {"startLine": 4}}
+    assert {r["properties"]["package"] for r in run["results"]} == {"reqeusts"}
+
+
+def test_check_whole_manifests(tmp_path, registry_env):
+    repo = make_repo(tmp_path)
+    out = _cli("check", "--offline", "requirements.txt", "package-lock.json", "--format", "sarif", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    run = valid(json.loads(out.stdout))["runs"][0]
+    where = {(r["properties"]["package"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    assert ("reqeusts", "requirements.txt", 3) in where and ("expresss", "package-lock.json", 21) in where
 
 
 def test_ignores_become_suppressions_and_expired_ones_notifications(tmp_path, registry_env):

@@ -77,10 +77,13 @@ def test_unpinned_name_is_confirmed_at_the_resolved_version(osv_api, pypi_json_s
     assert rec["version"] == "2.0.0" and "known_malicious" not in _ids(rec)  # the hit was for 1.0.0 only
 
 
-def test_osv_unreachable_is_no_verdict(registry_env):
-    registry_env.setenv("SLOPSPOTTER_OSV_URL", "http://127.0.0.1:9/v1")
-    rec = check_records(["slop-evil==1.0.0"], "pypi")[0]
-    assert "known_malicious" not in _ids(rec)
+def test_osv_unreachable_is_no_verdict_and_is_asked_once(registry_env):
+    with serve() as api:
+        api.post = lambda path, body: (503, {"code": 14, "message": "unavailable"})
+        registry_env.setenv("SLOPSPOTTER_OSV_URL", api.url + "/v1")
+        recs = check_records(["slop-evil==1.0.0", "slop-evil==2.0.0", "slop-other"], "pypi")
+        assert not any("known_malicious" in _ids(r) for r in recs)
+        assert len([r for r in api.requests if r[0] == "POST"]) == 1  # the failure is not retried per name
 
 
 def _cli(*args, env, cwd=None):
