@@ -44,6 +44,7 @@ class SandboxJob:
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] = field(default_factory=dict)
     hostname: str = "dev-laptop"
+    trace_mode: str | None = None  # backends with a choice of tracer (gVisor); None: the backend's default
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Backend(abc.ABC):
     def run(self, job: SandboxJob) -> SandboxRun:
         """Run `job.command` in a fresh sandbox and return what it left in /out."""
 
-    def cleanup_strays(self) -> int:
-        """Remove leftovers of crashed runs (only those whose owner process is gone)."""
+    def cleanup_strays(self, all_owners: bool = False) -> int:
+        """Remove leftovers of crashed runs: those whose owner process is gone, or every one of
+        ours with all_owners (the `cleanup` command after a crash). Returns how many went."""
         return 0

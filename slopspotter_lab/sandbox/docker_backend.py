@@ -6,8 +6,9 @@ read-only root with sized tmpfs mounts, pids/memory/CPU limits, an init process,
 this library enforces itself. /out is a tmpfs, copied out with get_archive while the harness
 waits for us; the container is always removed, and strays of crashed runs are found by label.
 
-Subclass it for other Docker runtimes (gVisor): override `runtime`, `cap_add` or
-`extra_host_config()`.
+Subclass it for other Docker runtimes (gVisor): override `runtime` / `runtime_for()`,
+`container_kwargs()`, and report what the runtime captured from `live_facts()` /
+`exit_facts()` (they land in `SandboxRun.details`).
 """
 
 from __future__ import annotations
@@ -123,10 +124,6 @@ class DockerBackend(Backend):
     def image_for(self, job: SandboxJob) -> str:
         return self.images.get(job.image, job.image)
 
-    def extra_host_config(self, job: SandboxJob) -> dict:
-        """Hook for subclasses: more keyword arguments for containers.create()."""
-        return {}
-
     def container_kwargs(self, job: SandboxJob) -> dict:
         lim = job.limits
         # exec on /home and /tmp: a developer machine allows it (builds and CLIs need it); nosuid always
@@ -161,9 +158,8 @@ class DockerBackend(Backend):
             stdin_open=False,
             tty=False,
         )
-        if self.runtime:
-            kwargs["runtime"] = self.runtime
-        kwargs.update(self.extra_host_config(job))
+        if self.runtime_for(job):
+            kwargs["runtime"] = self.runtime_for(job)
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
@@ -173,37 +169,46 @@ class DockerBackend(Backend):
         start = time.monotonic()
         container = None
         timed_out, exit_code, error = False, None, None
-        stdout = ""
+        stdout = stderr = ""
+        details = {"image": self.image_for(job), "runtime": self.runtime_for(job) or "runc"}
         try:
             container = self.client.containers.create(**self.container_kwargs(job))
             container.start()
-            done = self._wait_done(container, job.timeout)
-            timed_out = not done
+            timed_out = not self._wait_done(container, job.timeout)
             container.reload()
             if container.status == "running":
+                details.update(self.live_facts(container))
                 try:
                     _extract_limited(self._tar_out(container), outdir, job.limits.output_bytes)
                 except Exception as exc:  # a crashed harness still lets us report what happened
                     error = f"could not copy /out: {exc}"
                 container.kill()
-            res = container.wait(timeout=30)
-            exit_code = res.get("StatusCode")
+            exit_code = container.wait(timeout=30).get("StatusCode")
             stdout = container.logs(stdout=True, stderr=False, tail=200).decode(errors="replace")
             stderr = container.logs(stdout=False, stderr=True, tail=200).decode(errors="replace")
         except BackendUnavailable:
             raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            stderr = ""
         finally:
             if container is not None:
+                details.update(self.exit_facts(container))
                 self._remove(container)
-        if timed_out and not error:
-            error = None
         return SandboxRun(backend=self.name, outdir=outdir, exit_code=exit_code, timed_out=timed_out,
                           duration_s=time.monotonic() - start, stdout_head=stdout[-4000:],
-                          stderr_head=stderr[-4000:], error=error,
-                          details={"image": self.image_for(job), "runtime": self.runtime or "runc"})
+                          stderr_head=stderr[-4000:], error=error, details=details)
+
+    def runtime_for(self, job: SandboxJob) -> str | None:
+        """The Docker runtime this job runs under (None: the engine's default, runc)."""
+        return self.runtime
+
+    def live_facts(self, container) -> dict:
+        """Hook: facts read while the container still runs, reported in SandboxRun.details."""
+        return {}
+
+    def exit_facts(self, container) -> dict:
+        """Hook: facts read after the container stopped, before it is removed (SandboxRun.details)."""
+        return {}
 
     def _tar_out(self, container):
         """Stream /out as a tar (get_archive cannot see tmpfs mounts, so tar runs inside)."""

@@ -1,8 +1,9 @@
-"""Host-side prefetch: put the target artifact and everything its install needs into the job
-directory, so the sandbox installs with no network at all. Nothing here executes package code:
-PyPI dependencies are fetched as wheels only (`pip download --only-binary=:all:`), sdists are
-raw files from the registry API, npm tarballs come from `npm pack` / `npm install
---ignore-scripts` into a cache directory that the sandbox copies.
+"""Host-side prefetch: put the target artifact and everything its install needs (its
+dependencies, the build tools) into the job directory, so the sandbox installs with no network
+at all. This is the home of dependency prefetching. Nothing here executes package code: PyPI
+dependencies are fetched as wheels only (`pip download --only-binary=:all:`), an sdist comes
+through the registry layer (hash-verified, size-capped), npm tarballs come from `npm pack` /
+`npm install --ignore-scripts` into a cache directory that the sandbox copies.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
+import tarfile
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import config
 from ..ecosystems import PackageSpec
-from ..errors import RegistryError
+from ..errors import InputError, RegistryError
 from .packing import npm_name_version, pack_dir, python_name_version
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,14 @@ PIP_TARGET = ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp
               "--abi", "none", "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64",
               "--platform", "linux_x86_64", "--platform", "any"]
 BUILD_TOOLS = ["setuptools", "wheel"]
+
+
+class Fetched(NamedTuple):
+    """The target artifact put into the job directory, and the distribution it holds."""
+
+    path: Path
+    name: str
+    version: str | None
 
 
 def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False) -> subprocess.CompletedProcess:
@@ -59,59 +69,56 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         shutil.copy2(src, dest)
 
 
-def _pypi_sdist(name: str, version: str | None, dest: Path) -> Path:
-    """Raw sdist file from the registry (foundation layer if present, else the JSON API)."""
+def _pypi_sdist(spec: PackageSpec, meta, dest: Path) -> Fetched:
+    """The sdist through the registry layer (hash-verified, size-capped), from the scan's metadata."""
+    from ..registry import download_artifact, fetch_metadata
+
+    meta = meta if meta is not None else fetch_metadata(spec)
+    path = Path(download_artifact(meta, dest, kind="sdist"))
+    return Fetched(path, meta.name or spec.name, meta.version or spec.version)
+
+
+def _local_python(path: Path, artifacts: Path) -> Fetched:
+    """A local source dir (packed), wheel or sdist; name and version read, not guessed."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    if path.is_dir():
+        name, version = python_name_version(path)
+        return Fetched(pack_dir(path, "pypi", artifacts), name, version)
+    target = artifacts / path.name
+    shutil.copy2(path, target)
     try:
-        from ..registry import download_artifact, fetch_metadata
-
-        meta = fetch_metadata(PackageSpec_from(name, "pypi", version))
-        return Path(download_artifact(meta, dest, kind="sdist"))
-    except ImportError:
-        pass
-    url = f"{config.pypi_json_url()}/{name}/{version + '/' if version else ''}json"
-    with urllib.request.urlopen(url, timeout=30) as resp:
-        info = json.load(resp)
-    sdists = [u for u in info["urls"] if u["packagetype"] == "sdist"]
-    if not sdists:
-        raise RegistryError(f"{name}: no wheel for the sandbox and no sdist")
-    target = dest / sdists[0]["filename"]
-    with urllib.request.urlopen(sdists[0]["url"], timeout=120) as resp, open(target, "wb") as fh:
-        shutil.copyfileobj(resp, fh)
-    return target
+        name, version = (parse_wheel_filename(path.name)[:2] if path.suffix == ".whl"
+                         else parse_sdist_filename(path.name))
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise InputError(f"{path.name}: not a wheel or sdist file name ({exc})") from exc
+    return Fetched(target, str(name), str(version))
 
 
-def PackageSpec_from(name: str, eco: str, version: str | None):  # noqa: N802 - tiny adapter
-    from ..ecosystems import parse_spec
+def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
+    """The target artifact in artifacts/; deps and build tools go to artifacts/deps.
 
-    return parse_spec(name, eco, version=version, allow_path=False)
+    `meta` is the scan's registry metadata (fetched once, by the scan); a wheel set pip can
+    install offline is preferred, else the raw sdist."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
 
-
-def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, str]:
-    """(artifact in artifacts/, distribution name); deps and build tools go to artifacts/deps."""
     deps = artifacts / "deps"
     deps.mkdir(parents=True, exist_ok=True)
     for whl in build_tools_dir().glob("*.whl"):
         _link_or_copy(whl, deps / whl.name)
     if spec.is_local:
-        path = Path(spec.path)
-        if path.is_dir():
-            name, _ = python_name_version(path)
-            return pack_dir(path, "pypi", artifacts), name
-        target = artifacts / path.name
-        shutil.copy2(path, target)
-        return target, path.name.split("-")[0]
+        return _local_python(Path(spec.path), artifacts)
     req = f"{spec.name}=={spec.version}" if spec.version else spec.name
     res = _pip_download([req], deps)
     if res.returncode == 0:
-        norm = spec.normalized.replace("-", "_")
         for whl in deps.glob("*.whl"):
-            if whl.name.lower().startswith(norm + "-"):
+            name, version = parse_wheel_filename(whl.name)[:2]
+            if name == canonicalize_name(spec.name):
                 target = artifacts / whl.name
                 whl.rename(target)
-                return target, spec.name
+                return Fetched(target, spec.name, str(version))
     log.info("no installable wheel set for %s (%s); using the sdist", req, res.stderr.strip()[-200:])
-    target = _pypi_sdist(spec.name, spec.version, artifacts)
-    return target, spec.name
+    return _pypi_sdist(spec, meta, artifacts)
 
 
 # npm's cache entries are keyed on the request headers of the npm that wrote them, so the cache
@@ -143,39 +150,39 @@ def _npm(argv: list[str], cwd: Path, sandbox_release: bool = False) -> subproces
                           cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, str, Path]:
-    """(tarball, package name, npm cache dir holding every dependency tarball)."""
+def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Fetched, Path]:
+    """(the tarball, the npm cache dir holding every dependency tarball)."""
     artifacts.mkdir(parents=True, exist_ok=True)
     if spec.is_local and Path(spec.path).is_dir():
-        name, _ = npm_name_version(Path(spec.path))
-        tarball = pack_dir(Path(spec.path), "npm", artifacts)
+        name, version = npm_name_version(Path(spec.path))
+        fetched = Fetched(pack_dir(Path(spec.path), "npm", artifacts), name, version)
     elif spec.is_local:
         tarball = artifacts / Path(spec.path).name
         shutil.copy2(spec.path, tarball)
-        name = _tarball_name(tarball)
+        fetched = Fetched(tarball, *_tarball_manifest(tarball))
     else:
         ref = f"{spec.name}@{spec.version}" if spec.version else spec.name
         res = _npm(["pack", ref, "--json", "--pack-destination", str(artifacts)], artifacts)
         if res.returncode != 0:
             raise RegistryError(f"npm pack {ref} failed: {res.stderr.strip()[-300:]}")
-        tarball = artifacts / json.loads(res.stdout)[0]["filename"]
-        name = spec.name
+        packed = json.loads(res.stdout)[0]
+        fetched = Fetched(artifacts / packed["filename"], packed.get("name") or spec.name, packed.get("version"))
     cache = artifacts / "npm-cache"
     scratch = artifacts.parent / "npm-prefetch"
     scratch.mkdir(exist_ok=True)
     (scratch / "package.json").write_text('{"name": "prefetch", "version": "1.0.0", "private": true}')
-    res = _npm(["install", "--cache", str(cache), "--prefer-online", str(tarball)], scratch, sandbox_release=True)
+    res = _npm(["install", "--cache", str(cache), "--prefer-online", str(fetched.path)], scratch, sandbox_release=True)
     shutil.rmtree(scratch, ignore_errors=True)
     if res.returncode != 0:
         log.warning("npm dependency prefetch failed: %s", res.stderr.strip()[-300:])
-    return tarball, name, cache
+    return fetched, cache
 
 
-def _tarball_name(tarball: Path) -> str:
-    import tarfile
-
+def _tarball_manifest(tarball: Path) -> tuple[str, str | None]:
+    """(name, version) from a local npm tarball's top package.json, read without extracting."""
     with tarfile.open(tarball) as tar:
         for member in tar:
             if member.name.endswith("package.json") and member.name.count("/") == 1:
-                return json.load(tar.extractfile(member))["name"]
+                doc = json.load(tar.extractfile(member))
+                return doc["name"], doc.get("version")
     raise RegistryError(f"{tarball.name}: no package.json")
