@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Mapping
 from ._callable import make_module_callable
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .errors import InputError
-from .indicators import SEVERITY_RANK, as_dicts
+from .indicators import as_dicts, rank
+from .report import render_checks
 
 COLUMNS = ["name", "ecosystem", "exists", "typosquat_of", "similar_to", "risk", "score", "indicators",
            "version", "suggestion", "error"]
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
@@ -60,8 +60,7 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None, policy=No
             too_new = release_age_indicator(meta, policy)
             report.indicators += [too_new] if too_new else []
     score = (model or load_model()).score(report.indicators, dynamic=False)
-    indicators = sorted(score.annotate(report.indicators),
-                        key=lambda i: (-SEVERITY_RANK[i.severity], -(i.weight or 0.0)))
+    indicators = rank(score.annotate(report.indicators))
     return {
         "name": str(spec) if spec.is_local else spec.name,
         "ecosystem": spec.ecosystem.value,
@@ -146,41 +145,6 @@ def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value[:3]) or "-"
-    return str(value)
-
-
-def format_table(records: list[dict[str, Any]]) -> str:
-    cols = ["name", "ecosystem", "exists", "risk", "score", "typosquat_of", "suggestion", "indicators"]
-    rows = []
-    for r in records:
-        row = dict(r)
-        row["indicators"] = ",".join(i["id"] for i in r["indicators"]) or "-"
-        rows.append([_cell(row[c]) for c in cols])
-    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(cols)]
-    widths[-1] = len(cols[-1])  # the last column is not padded
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
-def format_csv(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")  # policy keys too
-    w.writeheader()
-    for r in records:
-        w.writerow({**r, "similar_to": ";".join(r["similar_to"]),
-                    "indicators": json.dumps(r["indicators"], separators=(",", ":")),
-                    "exists": "" if r["exists"] is None else str(r["exists"]).lower()})
-    return buf.getvalue()
-
-
 def is_manifest(item: str) -> bool:
     """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
     import os
@@ -221,25 +185,29 @@ def cli_check(args) -> int:
                             policy=policy)
     if progress:
         print(file=sys.stderr)
-    return emit(args, records, policy, table=format_table)
+    return emit(args, records, policy)
 
 
-def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list], str],
-         columns: list[str] = COLUMNS) -> int:
-    """Print records in --format (table, json, csv, sarif); the exit code of the fail-on gate."""
+def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list], str] | None = None,
+         columns: list[str] | None = None) -> int:
+    """Print records in --format through report.py (SARIF with the policy's expired-ignore notes);
+    `table`/`columns`: the file view's grouped table and CSV columns. Returns the fail-on exit code."""
     from .policy import failing
+    from .report import checks_csv, render_checks
 
-    if args.format == "json":
-        print(json.dumps(records, indent=1))
-    elif args.format == "csv":
-        sys.stdout.write(format_csv(records, columns=columns))
+    if args.format == "csv":
+        text = checks_csv(records, columns=columns)
     elif args.format == "sarif":
-        from .sarif import dumps, sarif_log
+        from .sarif import sarif_text
 
-        expired = [f"ignore of {i.name} expired on {i.until}: it no longer applies" for i in policy.expired_ignores()]
-        print(dumps(sarif_log(records, base=_source_root(), notifications=expired)))
-    elif records:
-        print(table(records))
+        text = sarif_text(records, notifications=[f"ignore of {i.name} expired on {i.until}: it no longer applies"
+                                                  for i in policy.expired_ignores()])
+    elif args.format == "table" and table is not None:
+        text = table(records) if records else ""
+    else:
+        text = render_checks(records, args.format)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 1 if failing(records, args.fail_on or policy.fail_on) else 0
 
 
@@ -253,20 +221,6 @@ def _only_new_deps(args) -> tuple[list, list[str]]:
     if not found:
         print("slopspotter-lab: no new or re-versioned dependencies", file=sys.stderr)
     return [c.dependency for c in found], [c.change for c in found]
-
-
-def _source_root():
-    """Where SARIF locations are relative to: the git work tree when there is one, else the cwd."""
-    import subprocess
-    from pathlib import Path
-
-    try:
-        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return Path.cwd()
 
 
 make_module_callable(__name__, "check")

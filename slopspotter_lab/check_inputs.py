@@ -13,7 +13,8 @@ import sys
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from .check import COLUMNS, RISK_RANK, check_records, to_spec
+from .check import COLUMNS, check_records, to_spec
+from .model.scoring import RISKS
 from .errors import InputError
 from .inputs import Dependency, extract_commands, read_manifest
 
@@ -89,12 +90,13 @@ def progress_bar(stream=None, width: int = 30) -> Callable[[int, int], None] | N
 
 
 def _risk_key(rec: dict) -> tuple:
-    return (-(RISK_RANK.get(rec.get("risk"), -1)), rec.get("line") or 0, rec["name"])
+    risk = rec.get("risk")
+    return (-(RISKS.index(risk) if risk in RISKS else -1), rec.get("line") or 0, rec["name"])
 
 
 def format_grouped_table(records: list[dict[str, Any]]) -> str:
     """One block per source file; inside it, the riskiest first (then unchecked, by line)."""
-    from .check import _cell
+    from .report import align, cell
 
     cols = ["line", "name", "version", "via", "risk", "score", "typosquat_of", "indicators"]
     by_file: dict[str, list[dict]] = {}
@@ -110,13 +112,8 @@ def format_grouped_table(records: list[dict[str, Any]]) -> str:
             row["indicators"] = ",".join(i["id"] for i in r.get("indicators") or []) or (
                 r.get("error") or "-")
             row["risk"] = r.get("risk") or "unchecked"
-            rows.append([_cell(row.get(c)) for c in cols])
-        widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
-        widths[-1] = 0
-        lines = [f"== {source}: {len(recs)} packages ({summary})",
-                 "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-        blocks.append("\n".join(lines))
+            rows.append([cell(row.get(c)) for c in cols])
+        blocks.append(f"== {source}: {len(recs)} packages ({summary})\n" + align(cols, rows))
     return "\n\n".join(blocks)
 
 
@@ -145,7 +142,7 @@ def cli_check_files(args, names: list, deps: list[Dependency], *, policy=None,
     """`check` with -r / --text / manifest arguments (or --only-new, whose `changes` say added or
     bumped per dependency): grouped table, or JSON/CSV/SARIF with source and line."""
     from .check import emit
-    from .policy import Policy
+    from .policy import Policy, apply_ignores
 
     for item in names:  # plain names given alongside files: checked too, without a source
         spec = to_spec(item, args.ecosystem)
@@ -156,8 +153,6 @@ def cli_check_files(args, names: list, deps: list[Dependency], *, policy=None,
     progress = progress_bar() if args.format == "table" else None
     policy = policy or Policy()
     records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress, policy=policy)
-    from .policy import apply_ignores
-
     apply_ignores(records, policy)  # unchecked records too: an ignore covers a name, checked or not
     for rec, change in zip(records, changes or ()):
         rec["change"] = change

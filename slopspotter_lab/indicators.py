@@ -138,9 +138,20 @@ def worst(indicators) -> str | None:
     return SEVERITIES[max(ranks)] if ranks else None
 
 
+def rank(indicators: list) -> list:
+    """The one order indicators are shown in: most severe first, then the heaviest model weight.
+
+    Takes Indicator objects or their dicts (to_dict()), returns the same kind."""
+    def key(i):
+        sev, weight = (i.severity, i.weight) if isinstance(i, Indicator) else (i.get("severity"), i.get("weight"))
+        return -SEVERITY_RANK.get(sev, 0), -(weight or 0.0)
+
+    return sorted(indicators, key=key)
+
+
 def as_dicts(indicators) -> list[dict[str, Any]]:
     return [i.to_dict() if isinstance(i, Indicator) else dict(i) for i in indicators]
 
 
 __all__ = ["Indicator", "IndicatorSpec", "REGISTRY", "SEVERITIES", "SEVERITY_RANK", "SOURCES", "ids", "spec",
-           "worst", "as_dicts", "asdict"]
+           "worst", "rank", "as_dicts", "asdict"]

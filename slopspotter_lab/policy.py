@@ -24,7 +24,6 @@ from .ecosystems import Ecosystem, normalize_name
 from .errors import InputError
 
 FAIL_ON = ("low", "medium", "high", "never")
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 POLICY_FILE = ".slopspotter.toml"
 KEYS = ("fail-on", "min-age", "internal", "internal-scopes", "internal-probe", "ignore")
 IGNORE_KEYS = ("name", "ecosystem", "versions", "reason", "until")
@@ -309,9 +308,11 @@ def apply_ignores(records: list[dict[str, Any]], policy: Policy) -> list[dict[st
 
 def failing(records: Iterable[dict[str, Any]], fail_on: str | None) -> list[dict[str, Any]]:
     """Records that reach `fail-on` and are not ignored."""
+    from .model.scoring import risk_reaches
+
     if not fail_on or fail_on == "never":
         return []
-    return [r for r in records if not r.get("ignored") and RISK_RANK.get(r.get("risk") or "low", 0) >= RISK_RANK[fail_on]]
+    return [r for r in records if not r.get("ignored") and risk_reaches(r.get("risk"), fail_on)]
 
 
 def release_age_indicator(meta, policy: Policy, now: datetime | None = None):

@@ -26,7 +26,6 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning reads properties.security-severity (a CVSS-like 0-10 string) for its ranking
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 ROOT_ID = "%SRCROOT%"
 
 
@@ -86,7 +85,9 @@ def _reported(rec: dict[str, Any], min_risk: str) -> bool:
 
     if any(i.get("id") in GATE_IDS for i in rec.get("indicators") or []):
         return True
-    return RISK_RANK.get(rec.get("risk") or "low", 0) >= RISK_RANK[min_risk]
+    from .model.scoring import risk_reaches
+
+    return risk_reaches(rec.get("risk"), min_risk)
 
 
 def results(records: Iterable[dict[str, Any]], *, base: Path, min_risk: str = "medium") -> list[dict[str, Any]]:
@@ -163,6 +164,32 @@ def scan_records(docs: Iterable[dict[str, Any]], paths: Iterable[str | None] = (
     return out
 
 
+def sarif_text(records: list[dict[str, Any]], notifications: Iterable[str] = ()) -> str:
+    """The SARIF log of check records as text, locations relative to the git work tree (or cwd)."""
+    return dumps(sarif_log(records, base=source_root(), notifications=notifications))
+
+
+def scan_text(doc: dict[str, Any]) -> str:
+    """The SARIF log of one scan (its JSON; `target`: the path scanned, `ignored`: the policy's)."""
+    (record,) = scan_records([doc], paths=[doc.get("target")])
+    if doc.get("ignored"):
+        record["ignored"] = doc["ignored"]
+    return dumps(sarif_log([record], base=source_root()))
+
+
+def source_root() -> Path:
+    """Where SARIF locations are relative to: the git work tree when there is one, else the cwd."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return Path.cwd()
+
+
 def dumps(log: dict[str, Any]) -> str:
     """JSON text; drops the None values the builder leaves for optional fields."""
     def clean(x):
@@ -173,3 +200,12 @@ def dumps(log: dict[str, Any]) -> str:
         return x
 
     return json.dumps(clean(log), indent=1)
+
+
+def _register() -> None:
+    from .report import Format, register
+
+    register(Format("sarif", checks=sarif_text, scan=scan_text))
+
+
+_register()

@@ -118,18 +118,10 @@ class ScanResult:
         return cls.from_dict(json.loads(text))
 
     def summary(self) -> str:
-        v = self.verdict
-        lines = [f"{self.package.get('name')} ({self.package.get('ecosystem')}) on {self.backend}: "
-                 f"risk {v.get('risk')} p={v.get('probability')} malicious={v.get('is_malicious')}"]
-        if self.error:
-            lines.append(f"  note: {self.error}")
-        for p in self.phases:
-            lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s")
-        for i in self.indicators:
-            lines.append(f"  [{i.severity:>8}] {i.id:<24} {i.phase or '':<8} {i.evidence[:100]}")
-        lines.append(f"  processes={len(self.processes)} endpoints={len(self.endpoints)} dns={len(self.dns)} "
-                     f"files={len(self.files)} syscalls={self.syscall_count}")
-        return "\n".join(lines)
+        """The human summary (the `table` format of the reporters)."""
+        from .report import scan_table
+
+        return scan_table(self.to_dict())
 
     def __repr__(self) -> str:
         return f"<ScanResult {self.package.get('name')!r} backend={self.backend} verdict={self.verdict}>"
@@ -276,18 +268,14 @@ def cli_scan(args) -> int:
     warn_expired(policy)
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress, trace_mode=getattr(args, "trace_mode", None))
+    from .report import render_scan
     from .sarif import scan_records
 
-    record = apply_ignores(scan_records([result.to_dict()], paths=[args.target]), policy)[0]
-    if args.format == "json":
-        print(result.to_json())
-    elif args.format == "sarif":
-        from .check import _source_root
-        from .sarif import dumps, sarif_log
-
-        print(dumps(sarif_log([record], base=_source_root())))
-    else:
-        print(result.summary())
+    doc = result.to_dict()
+    record = apply_ignores(scan_records([doc], paths=[args.target]), policy)[0]
+    if args.format == "sarif":  # the SARIF view needs the scanned path and the policy's verdict
+        doc = {**doc, "target": args.target, "ignored": record.get("ignored")}
+    print(render_scan(doc, args.format))
     return 1 if failing([record], getattr(args, "fail_on", None) or policy.fail_on) else 0
 
 

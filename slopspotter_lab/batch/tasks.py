@@ -52,10 +52,10 @@ def _transient_types() -> tuple[type, ...]:
 
 
 def top_indicators(indicators: list[dict], n: int = TOP_N) -> str:
-    """The strongest indicator ids, ';'-joined (portable to CSV; order = severity, then weight)."""
-    from ..indicators import SEVERITY_RANK
+    """The strongest indicator ids, ';'-joined (portable to CSV; the order of indicators.rank)."""
+    from ..indicators import rank
 
-    ranked = sorted(indicators, key=lambda i: (-SEVERITY_RANK.get(i.get("severity"), 0), -(i.get("weight") or 0)))
+    ranked = rank(indicators)
     return ";".join(dict.fromkeys(i["id"] for i in ranked))[:400] if ranked else ""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..model.scoring import risk_reaches
 
 EXIT = {  # the guard's own exit codes (README "Exit codes" table)
     "ok": 0,            # everything checked, nothing reached --fail-on, the command ran and succeeded
@@ -26,7 +27,6 @@ EXIT = {  # the guard's own exit codes (README "Exit codes" table)
 }
 PY_TOOLS = {"pip", "uv", "poetry", "pipx"}
 NPM_TOOLS = {"npm", "pnpm", "yarn"}
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass
@@ -77,7 +77,7 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
             v.unverified.append(f"{r['name']}: {r['error']}")
         elif r["exists"] is None:
             v.unverified.append(f"{r['name']}: registry look-up failed ({r['error'] or 'unknown error'})")
-        if r["risk"] and RISK_RANK[r["risk"]] >= RISK_RANK[fail_on]:
+        if risk_reaches(r["risk"], fail_on):
             v.blocked.append(r)
     if deep and not v.blocked:
         _deep(v, fail_on)
@@ -111,7 +111,7 @@ def _deep(v: Verdict, fail_on: str) -> None:
         verdict = result.get("verdict") if isinstance(result, dict) else getattr(result, "verdict", None)
         risk = (verdict or {}).get("risk") if isinstance(verdict, dict) else getattr(verdict, "risk", None)
         r["deep_risk"] = risk
-        if risk and RISK_RANK[risk] >= RISK_RANK[fail_on]:
+        if risk_reaches(risk, fail_on):
             v.blocked.append(r)
         elif risk is None:
             v.unverified.append(f"{r['name']}: deep scan gave no verdict")

@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 
 NOT_AVAILABLE = "Deep scan not available; heuristic only."
 MAX_CHECK_PACKAGES = 500
-LIST_LIMIT = 200  # rows per list in a deep-scan result before the frame limit even matters
 # Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
 # so tests can run a slow fake scan without Docker. Never set it in real use.
 TEST_SCAN_ENV = "SLOPSPOTTER_TEST_ONLY_SCAN_FN"
@@ -173,53 +172,23 @@ def _as_dict(result: Any) -> dict:
     return result.to_dict()
 
 
-def _indicator_line(ind: dict) -> str:
-    text = f"[{ind.get('severity', '?')}] {ind.get('id', '?')}"
-    if ind.get("evidence"):
-        text += f": {ind['evidence']}"
-    return text
-
-
-def _ranked(indicators: list[dict]) -> list[dict]:
-    """Indicators that pushed the verdict most come first (model weight, then severity)."""
-    from ..indicators import SEVERITY_RANK
-
-    return sorted(indicators, key=lambda d: (-(d.get("weight") or 0.0), -SEVERITY_RANK.get(d.get("severity"), 0)))
-
-
-def _unique(items, limit: int = LIST_LIMIT) -> list[str]:
-    return list(dict.fromkeys(i for i in items if i))[:limit]
-
-
-def _endpoint_line(row: dict) -> str:
-    host = row.get("hostname") or row.get("address") or "?"
-    port = row.get("port")
-    where = f"{host}:{port}" if port not in (None, "") else str(host)
-    return f"{row.get('protocol') or 'tcp'} {where} ({row.get('outcome') or 'attempt'}, phase {row.get('phase')})"
-
-
-def _file_line(row: dict) -> str:
-    cat = f" [{row['category']}]" if row.get("category") else ""
-    return f"{row.get('op')} {row.get('path')}{cat} (phase {row.get('phase')})"
-
-
 def to_extension_result(scan: dict, package: str, language: str) -> dict:
     """Map scan JSON (DESIGN 4.1) to the shape the extension reads (DESIGN 4.3)."""
+    from ..report import scan_lists
+
     verdict = scan.get("verdict") or {}
-    indicators = _ranked([i for i in scan.get("indicators") or [] if isinstance(i, dict)])
-    files = sorted(scan.get("files") or [], key=lambda r: r.get("category") is None)  # categorised first
+    lists = scan_lists(scan)
     return {
         "packageName": package,
         "language": language,
         "isMalicious": bool(verdict.get("is_malicious")),
         "confidence": float(verdict.get("probability") or 0.0),
         "riskLevel": verdict.get("risk"),
-        "indicators": [_indicator_line(i) for i in indicators],
-        "indicatorDetails": indicators,
-        "networkConnections": _unique([_endpoint_line(r) for r in scan.get("endpoints") or []]
-                                      + [f"dns {r.get('hostname')}" for r in scan.get("dns") or []]),
-        "fileOperations": _unique(_file_line(r) for r in files),
-        "processSpawns": _unique(" ".join(map(str, r.get("argv") or [r.get("exe") or ""])) for r in scan.get("processes") or []),
+        "indicators": lists["indicators"],
+        "indicatorDetails": lists["indicator_details"],
+        "networkConnections": lists["network"],
+        "fileOperations": lists["files"],
+        "processSpawns": lists["processes"],
         "backend": scan.get("backend"),
         "error": scan.get("error"),
     }
