@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--print-alias", choices=["bash", "zsh", "fish"], help="print shell functions that guard pip/npm/... and exit")
     g.add_argument("--format", "-f", choices=["text", "json"], default="text", help="json: the verdict on stdout")
     g.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    _policy_args(g)
     g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")

@@ -194,3 +194,34 @@ def test_npm_unpublished_name(registry_env):
         rec = check_records(["slop-gone"], "npm")[0]
     assert "2026-02-01" in _ind(rec, "unpublished")["evidence"]
     assert "not_found" not in _ids(rec)
+
+
+def test_guard_applies_the_policy(npm_registry, tmp_path):
+    """min-age blocks a fresh release at install time; a reviewed ignore lets a flagged name through."""
+    from tests.guard.conftest import make_npm_package
+
+    built = tmp_path / "built"
+    npm_registry.publish(make_npm_package(built, "slop-guard-fresh", "1.0.0"))
+    npm_registry.publish(make_npm_package(built, "expresss", "4.0.0"))
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "app", "version": "1.0.0", "private": true}')
+    env = {**os.environ, "SLOPSPOTTER_CACHE_DIR": str(tmp_path / "cache"), "SLOPSPOTTER_NPM_URL": npm_registry.url,
+           "SLOPSPOTTER_PYPI_URL": "http://127.0.0.1:9/pypi", "SLOPSPOTTER_PYPI_SIMPLE_URL": "http://127.0.0.1:9/simple",
+           "npm_config_userconfig": str(npm_registry.npmrc), "npm_config_cache": str(tmp_path / "npm-cache"),
+           "npm_config_audit": "false", "npm_config_fund": "false"}
+
+    def guard(*names):
+        return _cli("guard", "--dry-run", "--", "npm", "install", "--registry", npm_registry.url + "/", *names,
+                    env=env, cwd=project)
+
+    assert guard("slop-guard-fresh").returncode == 0  # no policy: a fresh release is fine
+    assert guard("expresss").returncode == 1  # and a typosquat is blocked
+    (project / ".slopspotter.toml").write_text(
+        'min-age = "3d"\n[[ignore]]\nname = "expresss"\nreason = "our fork, reviewed"\n')
+    out = guard("slop-guard-fresh")
+    assert out.returncode == 1 and "BLOCKED slop-guard-fresh" in out.stderr and "release_too_new" in out.stderr
+    (project / ".slopspotter.toml").write_text('[[ignore]]\nname = "expresss"\nreason = "our fork, reviewed"\n')
+    out = guard("expresss")
+    assert out.returncode == 0, out.stderr
+    assert "ignored by the policy (our fork, reviewed)" in out.stderr
