@@ -11,7 +11,6 @@ file that differs from the base.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -33,13 +32,10 @@ def _git(args: list[str], cwd: Path) -> str:
 
 def dependency_format(path: str | os.PathLike) -> str | None:
     """The manifest/lockfile format of a file, by its name only (free-text files are not ours)."""
-    from .inputs.manifests import _BY_NAME
+    from .inputs.manifests import format_by_name
 
-    base = os.path.basename(str(path)).lower()
-    for pattern, fmt in _BY_NAME:
-        if fmt != "text" and re.search(pattern, base):
-            return fmt
-    return None
+    fmt = format_by_name(path)
+    return None if fmt == "text" else fmt
 
 
 @dataclass

@@ -138,7 +138,7 @@ def sarif_log(records: Iterable[dict[str, Any]], *, base: str | Path | None = No
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "slopspotter-lab", "version": __version__,
-                                "semanticVersion": __version__ if re.fullmatch(r"\d+\.\d+\.\d+", __version__) else None,
+                                **({"semanticVersion": __version__} if re.fullmatch(r"\d+\.\d+\.\d+", __version__) else {}),
                                 "rules": rules()}},
             "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri() + "/"}},
             "invocations": [invocation],
