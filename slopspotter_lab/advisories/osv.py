@@ -271,6 +271,23 @@ def update_export(ecosystem: str, progress=None) -> tuple[Path, dict[str, Any]]:
     return dest, doc
 
 
+def store_info() -> list[str]:
+    """One line per ecosystem for `data info`: the offline malware store, its size and age."""
+    lines = []
+    for eco in OSV_ECOSYSTEM:
+        path = store_path(eco)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            lines.append(f"osv {eco}: no offline malware store (`slopspotter-lab data update --osv {eco}`)")
+            continue
+        lines.append(f"osv {eco}: {doc.get('malware_advisories')} malware advisories for "
+                     f"{len(doc.get('advisories') or {})} names, downloaded {doc.get('downloaded_at')}: {path}")
+    online = api_url()
+    lines.append(f"osv online: {online + '/querybatch' if online else 'off (SLOPSPOTTER_OSV_URL=none)'}")
+    return lines
+
+
 def cli_update(ecosystems: list[str]) -> int:
     """`data update --osv ECOSYSTEM`: fetch and reduce each export, with progress on stderr."""
     for eco in ecosystems:

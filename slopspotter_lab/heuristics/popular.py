@@ -226,6 +226,10 @@ def cli_data(args) -> int:
                 print(f"  source: {info['source']}" + (f"; licence: {info['licence']}" if info.get("licence") else ""))
             if info["age_days"] is not None and info["age_days"] > STALE_DAYS:
                 print(f"  older than {STALE_DAYS} days: `slopspotter-lab data update` refreshes it")
+        from ..advisories.osv import store_info
+
+        for line in store_info():
+            print(line)
         return 0
     raise InputError(f"unknown data action {action!r}: use update or info")
 

@@ -101,6 +101,8 @@ def test_offline_export_keeps_malware_only_and_answers_offline(registry_env, tmp
         assert out.returncode == 0, out.stderr
         assert "4 malware advisories (of 5) for 3 names" in out.stdout
         assert ("GET", "/PyPI/all.zip", None) in bucket.requests
+    info = _cli("data", "info", env=env).stdout
+    assert "osv pypi: 4 malware advisories for 3 names" in info and "osv npm: no offline malware store" in info
     store = json.loads(osv.store_path("pypi").read_text())
     assert set(store["advisories"]) == {"slop-evil", "slop-allbad", "slop-ranged"}  # no GHSA kept
     out = _cli("check", "--offline", "--format", "json", "slop-evil==1.0.0", "slop-evil==2.0.0",
