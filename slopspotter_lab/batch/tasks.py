@@ -29,24 +29,17 @@ class InfrastructureError(RuntimeError):
 
 
 def _transient_types() -> tuple[type, ...]:
-    types: list[type] = [InfrastructureError, ConnectionError, TimeoutError]
-    try:
-        from ..errors import BackendUnavailable
+    import requests
 
-        types.append(BackendUnavailable)
-    except ImportError:  # pragma: no cover
-        pass
+    from ..errors import BackendUnavailable
+
+    types: list[type] = [InfrastructureError, ConnectionError, TimeoutError, BackendUnavailable,
+                         requests.exceptions.ConnectionError]
     try:
-        import docker.errors
+        import docker.errors  # the docker extra: absent, no Docker errors can happen either
 
         types.append(docker.errors.DockerException)
     except ImportError:
-        pass
-    try:
-        import requests
-
-        types.append(requests.exceptions.ConnectionError)
-    except ImportError:  # pragma: no cover
         pass
     return tuple(types)
 

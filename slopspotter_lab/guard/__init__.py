@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class Verdict:
     blocked: list[dict[str, Any]] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)  # human-readable reasons
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: resolve, check
 
 
 def plan(argv: list[str], cwd: str | None = None):
@@ -60,23 +62,38 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
 
     cwd = cwd or os.getcwd()
     cmd = plan(argv, cwd)
-    v = Verdict(notes=list(cmd.notes))
-    if cmd.tool in NPM_TOOLS:
-        resolved, problem = resolve_npm(cmd, argv, cwd)
-    elif cmd.tool == "pipx" or cmd.subcommand in {"install", "pip install", "add"}:
-        resolved, problem = resolve_python(cmd, argv)
-    else:
-        resolved, problem = [], f"{cmd.tool} {cmd.subcommand}: no resolver"
+    v = Verdict(notes=[n.replace("reported, not followed (names are checked against the default registry)",
+                                 "the install uses this index; names are checked against slopspotter's registry "
+                                 "(SLOPSPOTTER_PYPI_URL / SLOPSPOTTER_NPM_URL)") for n in cmd.notes])
+    t0 = time.monotonic()
+    # warm the registry cache with the named packages while the resolver runs (they overlap)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slop-guard") as pool:
+        early = pool.submit(check_dependencies, [d for d in cmd.packages if d.checkable], workers=workers)
+        if cmd.tool in NPM_TOOLS:
+            resolved, problem = resolve_npm(cmd, argv, cwd)
+        elif cmd.tool == "pipx" or cmd.subcommand in {"install", "pip install", "add"}:
+            resolved, problem = resolve_python(cmd, argv)
+        else:
+            resolved, problem = [], f"{cmd.tool} {cmd.subcommand}: no resolver"
+        early.result()
     if problem:
         v.unverified.append(f"full set not resolved ({problem}); only the named packages were checked")
     deps = _merge(cmd.packages, resolved)
     if not deps:
         v.notes.append("no packages to check")
+<<<<<<< HEAD
     v.records = check_dependencies(deps, workers=workers, progress=progress, policy=policy)
     if policy is not None:
         from ..policy import apply_ignores
 
         apply_ignores(v.records, policy)
+=======
+    t1 = time.monotonic()
+    v.records = check_dependencies(deps, workers=workers, progress=progress)
+    v.timings = {"resolve": round(t1 - t0, 3), "check": round(time.monotonic() - t1, 3)}
+>>>>>>> main
     for r in v.records:
         if r.get("ignored"):
             v.notes.append(f"{r['name']}: ignored by the policy ({r['ignored']['reason']})")
@@ -130,7 +147,8 @@ def report(v: Verdict, stream=None) -> None:
     for note in v.notes:
         print(f"guard: note: {note}", file=stream)
     checked = [r for r in v.records if r["checked"]]
-    print(f"guard: checked {len(checked)} of {len(v.records)} packages", file=stream)
+    took = f" (resolved in {v.timings['resolve']:.1f} s, checked in {v.timings['check']:.1f} s)" if v.timings else ""
+    print(f"guard: checked {len(checked)} of {len(v.records)} packages{took}", file=stream)
     for r in v.blocked:
         why = ", ".join(i["id"] for i in r.get("indicators") or []) or r.get("deep_risk") or ""
         via = f" (via {r['via']})" if r.get("via") else ""
@@ -161,7 +179,7 @@ def cli_guard(args) -> int:
         import json
 
         print(json.dumps({"command": argv, "blocked": [r["name"] for r in v.blocked], "unverified": v.unverified,
-                          "notes": v.notes, "records": v.records}, indent=1))
+                          "notes": v.notes, "timings": v.timings, "records": v.records}, indent=1))
     report(v)
     if v.blocked:
         print("guard: not installing (nothing was run)", file=sys.stderr)

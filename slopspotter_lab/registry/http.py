@@ -75,14 +75,20 @@ def get_text(url: str, *, accept: str) -> tuple[int, str | None, str]:
     return 200, body.decode(encoding, errors="replace"), ctype
 
 
-def _read_capped(resp, cap: int, url: str) -> bytes:
-    chunks, total = [], 0
-    for chunk in resp.iter_content(64 * 1024):
+def iter_capped(resp, cap: int, what: str, chunk_size: int = 64 * 1024):
+    """The body of a streamed response in chunks; RegistryError as soon as it passes `cap` bytes.
+
+    The one size-capped read loop: registry documents and artifact downloads both go through it."""
+    total = 0
+    for chunk in resp.iter_content(chunk_size):
         total += len(chunk)
         if total > cap:
-            raise RegistryError(f"registry document over {cap} bytes: {url}")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise RegistryError(f"{what} is over the {cap}-byte cap")
+        yield chunk
+
+
+def _read_capped(resp, cap: int, url: str) -> bytes:
+    return b"".join(iter_capped(resp, cap, f"registry document {url}"))
 
 
 def post_json(url: str, payload: Any) -> Any:
@@ -115,10 +121,8 @@ def download(url: str, dest, *, progress=None, cap: int = 2 * 1024 ** 3) -> int:
             raise RegistryError(f"HTTP {resp.status_code} from {url}")
         total = int(resp.headers.get("Content-Length") or 0) or None
         done = 0
-        for chunk in resp.iter_content(1024 * 1024):
+        for chunk in iter_capped(resp, cap, f"download {url}", chunk_size=1024 * 1024):
             done += len(chunk)
-            if done > cap:
-                raise RegistryError(f"download over {cap} bytes: {url}")
             dest.write(chunk)
             if progress:
                 progress(done, total)

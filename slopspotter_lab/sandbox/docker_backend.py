@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from ..errors import BackendUnavailable
-from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id
+from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id, owner_alive
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,8 @@ def owner_labels(scan_id: str) -> dict[str, str]:
             f"{LABEL}.host": socket.gethostname(), f"{LABEL}.scan-id": scan_id}
 
 
-def owner_alive(labels: dict[str, str]) -> bool:
-    if labels.get(f"{LABEL}.boot-id") != boot_id() or labels.get(f"{LABEL}.host") != socket.gethostname():
-        return False
-    try:
-        os.kill(int(labels.get(f"{LABEL}.owner-pid", "0")), 0)
-        return True
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
+def labels_owner_alive(labels: dict[str, str]) -> bool:
+    return owner_alive(labels.get(f"{LABEL}.owner-pid"), labels.get(f"{LABEL}.boot-id"), labels.get(f"{LABEL}.host"))
 
 
 def _client(timeout: int = 30):
@@ -116,7 +108,7 @@ class DockerBackend(Backend):
             return False, str(exc)
         if cls.runtime and cls.runtime not in (client.info().get("Runtimes") or {}):
             return False, f"Docker runtime {cls.runtime!r} is not registered"
-        missing = [tag for tag in cls.images.values() if not _image_present(client, tag)]
+        missing = [tag for tag in cls.images.values() if image_created(tag, client) is None]
         if missing:
             return False, f"image(s) {', '.join(missing)} missing: run `slopspotter-lab images build`"
         return True, f"Docker {client.version().get('Version', '?')}" + (f" runtime {cls.runtime}" if cls.runtime else "")
@@ -163,7 +155,7 @@ class DockerBackend(Backend):
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
-        self._reap_once()
+        self.reap_once()
         outdir = Path(job.jobdir).parent / "out"
         outdir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
@@ -254,19 +246,6 @@ class DockerBackend(Backend):
                 time.sleep(0.5)
         log.warning("could not remove container %s", container.name)
 
-    _reaped = False  # per process: strays of crashed runs are reaped before the first scan
-
-    def _reap_once(self) -> None:
-        if DockerBackend._reaped:
-            return
-        DockerBackend._reaped = True
-        try:
-            removed = self.cleanup_strays()
-            if removed:
-                log.info("removed %d stray container(s) of crashed runs", removed)
-        except Exception as exc:  # reaping is housekeeping: never fail a scan over it
-            log.warning("stray reaping failed: %s", exc)
-
     def cleanup_strays(self, all_owners: bool = False) -> int:
         """Remove our containers whose owner process is gone (or all of ours with all_owners)."""
         try:
@@ -277,7 +256,7 @@ class DockerBackend(Backend):
         for c in client.containers.list(all=True, filters={"label": LABEL}):
             if not c.name.startswith(NAME_PREFIX):
                 continue
-            if not all_owners and owner_alive(c.labels):
+            if not all_owners and labels_owner_alive(c.labels):
                 continue
             try:
                 c.remove(force=True, v=True)
@@ -287,9 +266,11 @@ class DockerBackend(Backend):
         return removed
 
 
-def _image_present(client, tag: str) -> bool:
+def image_created(tag: str, client=None) -> str | None:
+    """When the image was built, or None when it is absent (or the engine cannot be asked).
+
+    The one image-presence check: the backends, `doctor` and `images build` read it."""
     try:
-        client.images.get(tag)
-        return True
-    except Exception:
-        return False
+        return (client or _client(timeout=10)).images.get(tag).attrs.get("Created") or "?"
+    except Exception:  # docker.errors.ImageNotFound, an engine that went away, no SDK
+        return None

@@ -23,10 +23,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
-from .base import NAME_PREFIX, SandboxJob, SandboxRun
+from .base import NAME_PREFIX, SandboxJob, SandboxRun, remove_older_than
 from .docker_backend import DockerBackend
 
 log = logging.getLogger(__name__)
@@ -137,13 +136,8 @@ class GVisorBackend(DockerBackend):
         host: older than an hour (no scan lasts that long), or with all_owners any idle one."""
         removed = super().cleanup_strays(all_owners=all_owners)
         idle = 60.0 if all_owners else 3600.0
-        for path in RUNSC_LOGDIR.glob("runsc.log.*") if os.access(RUNSC_LOGDIR, os.W_OK) else []:
-            try:
-                if time.time() - path.stat().st_mtime > idle:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
+        if os.access(RUNSC_LOGDIR, os.W_OK):
+            removed += remove_older_than(RUNSC_LOGDIR.glob("runsc.log.*"), idle)
         return removed
 
 

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import BackendUnavailable, InputError
-from .docker_backend import IMAGES
+from ..errors import InputError
+from .docker_backend import IMAGES, image_created
 
 BASE_TAG = "slopspotter-lab/base:bookworm"
 _BASE_BUILT: set[str] = set()  # one debootstrap per process, even with --force for several images
@@ -41,19 +41,15 @@ def _run(argv: list[str], label: str) -> None:
     print(f"[images] {label} done in {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
 
 
-def _have(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
-
-
 def build_docker_image(which: str, source: str = "mirror", mirror: str | None = None, force: bool = False) -> str:
     root = images_root()
     tag = IMAGES[which]
-    if _have(tag) and not force:
+    if image_created(tag) is not None and not force:
         print(f"[images] {tag} present (use --force to rebuild)", file=sys.stderr)
         return tag
     args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which]
     if source == "mirror":
-        if (force and BASE_TAG not in _BASE_BUILT) or not _have(BASE_TAG):
+        if (force and BASE_TAG not in _BASE_BUILT) or image_created(BASE_TAG) is None:
             argv = ["bash", str(root / "rootfs" / "build-rootfs.sh"), BASE_TAG]
             if mirror:
                 argv.append(mirror)
@@ -73,13 +69,8 @@ def cli_images(args) -> int:
     which = ["python", "node", "vm"] if args.which == "all" else [args.which]
     for name in which:
         if name == "vm":
-            try:
-                from .vm.image import build_vm_image
-            except ImportError as exc:
-                if args.which == "all":
-                    print(f"[images] skipping vm: its builder is not available ({exc})", file=sys.stderr)
-                    continue
-                raise BackendUnavailable(f"the VM image builder is not available: {exc}") from exc
+            from .vm.image import build_vm_image
+
             build_vm_image(source=args.source if args.source != "registry" else "mirror", mirror=args.mirror,
                            force=args.force)
             continue
