@@ -83,17 +83,13 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
     deps = _merge(cmd.packages, resolved)
     if not deps:
         v.notes.append("no packages to check")
-<<<<<<< HEAD
+    t1 = time.monotonic()
     v.records = check_dependencies(deps, workers=workers, progress=progress, policy=policy)
+    v.timings = {"resolve": round(t1 - t0, 3), "check": round(time.monotonic() - t1, 3)}
     if policy is not None:
         from ..policy import apply_ignores
 
         apply_ignores(v.records, policy)
-=======
-    t1 = time.monotonic()
-    v.records = check_dependencies(deps, workers=workers, progress=progress)
-    v.timings = {"resolve": round(t1 - t0, 3), "check": round(time.monotonic() - t1, 3)}
->>>>>>> main
     for r in v.records:
         if r.get("ignored"):
             v.notes.append(f"{r['name']}: ignored by the policy ({r['ignored']['reason']})")
