@@ -48,8 +48,13 @@ def repo_root(cwd: Path) -> Path:
     return Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
 
 
-def merge_base(base: str, cwd: Path) -> str:
-    """The commit to compare with: the merge base of REF and HEAD (REF itself if unrelated)."""
+def merge_base(base: str, cwd: Path) -> str | None:
+    """The commit to compare with: the merge base of REF and HEAD (REF itself if unrelated).
+    None for `HEAD` in a repository without commits yet (a first commit: everything is new)."""
+    if base == "HEAD" and subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd,
+                                         capture_output=True, timeout=60).returncode != 0:
+        _git(["rev-parse", "--git-dir"], cwd)  # still a repository
+        return None
     _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], cwd)
     try:
         return _git(["merge-base", base, "HEAD"], cwd).strip()
@@ -57,18 +62,22 @@ def merge_base(base: str, cwd: Path) -> str:
         return _git(["rev-parse", f"{base}^{{commit}}"], cwd).strip()
 
 
-def changed_files(commit: str, root: Path) -> list[Path]:
-    """Dependency files of the working tree that differ from `commit` (added or modified)."""
-    out = _git(["diff", "--name-only", "--no-renames", "--diff-filter=AM", "-z", commit, "--"], root)
+def changed_files(commit: str | None, root: Path) -> list[Path]:
+    """Dependency files of the working tree that differ from `commit` (added or modified; every
+    tracked one when there is no commit yet)."""
+    out = (_git(["diff", "--name-only", "--no-renames", "--diff-filter=AM", "-z", commit, "--"], root) if commit
+           else _git(["ls-files", "-z"], root))
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], root)
     names = [n for n in (out + untracked).split("\0") if n]
     return [root / n for n in dict.fromkeys(names) if dependency_format(n) and (root / n).is_file()]
 
 
-def _read_at(commit: str, root: Path, path: Path, fmt: str) -> list:
-    """The file's dependencies at `commit` ([] when it did not exist there)."""
+def _read_at(commit: str | None, root: Path, path: Path, fmt: str) -> list:
+    """The file's dependencies at `commit` ([] when it did not exist there, or no commit)."""
     from .inputs import read_manifest
 
+    if commit is None:
+        return []
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     try:
         text = _git(["show", f"{commit}:{rel}"], root)

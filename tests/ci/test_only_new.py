@@ -88,3 +88,13 @@ def test_cli_only_new_checks_just_the_change(repo, registry_env):
     assert clean.returncode == 0 and json.loads(clean.stdout) == [] and "no new" in clean.stderr
     out = _cli("check", "--only-new", "--offline", cwd=repo)
     assert out.returncode == 2 and "--base" in out.stderr
+
+
+def test_first_commit_everything_staged_is_new(tmp_path):
+    repo = tmp_path / "fresh"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "requirements.txt").write_text("requests==2.32.3\nreqeusts\n")
+    git(repo, "add", "requirements.txt")
+    found = _found(new_dependencies("HEAD", cwd=repo), repo)
+    assert found == {("requirements.txt", "requests", "2.32.3", "added"), ("requirements.txt", "reqeusts", "", "added")}
