@@ -193,7 +193,7 @@ def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list],
     """Print records in --format through report.py (SARIF with the policy's expired-ignore notes);
     `table`/`columns`: the file view's grouped table and CSV columns. Returns the fail-on exit code."""
     from .policy import failing
-    from .report import checks_csv, render_checks
+    from .report import checks_csv
 
     if args.format == "csv":
         text = checks_csv(records, columns=columns)
