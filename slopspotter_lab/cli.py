@@ -30,6 +30,7 @@ HANDLERS = {
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
     "config": "slopspotter_lab.policy:cli_config",
+    "mcp": "slopspotter_lab.mcp_server:cli_mcp",
     "guard": "slopspotter_lab.guard:cli_guard",
 }
 
@@ -128,12 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("host", help="the native messaging host (framed JSON on stdin/stdout)")
+    sub.add_parser("mcp", help="MCP server for coding agents (stdio; needs the mcp extra)")
 
     m = sub.add_parser("install-manifests", help="register the native host with a browser")
-    m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge"])
-    m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID")
-    m.add_argument("--uninstall", action="store_true")
+    m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge", "all"])
+    m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID",
+                   help="allowed extension (default: the reference extension in extension/)")
+    m.add_argument("--uninstall", action="store_true", help="remove what the same options wrote")
     m.add_argument("--system", action="store_true", help="system-wide instead of per user")
+    m.add_argument("--profile-dir", metavar="DIR",
+                   help="Chromium/Chrome/Edge started with --user-data-dir DIR: write DIR/NativeMessagingHosts")
     m.add_argument("--host-path", help="executable the browser starts (default: this install's)")
 
     i = sub.add_parser("images", help="build the sandbox images")

@@ -115,7 +115,7 @@ _SPECS = (
     ("sandbox_probe", "dynamic", "medium", "Package code probed for an analysis environment."),
     ("daemon_survivor", "dynamic", "high", "A process of the package outlived its phase (daemonised)."),
     ("phase_timeout", "dynamic", "low", "A phase ran past its deadline."),
-    ("resource_abuse", "dynamic", "high", "The package exhausted a sandbox limit (pids, memory, disk, output, time)."),
+    ("resource_abuse", "dynamic", "medium", "The package exhausted a sandbox limit (pids, memory, disk, output, time)."),
     ("tracer_tamper", "dynamic", "high", "The package tried to kill or evade the tracer."),
 )
 
@@ -130,6 +130,15 @@ def spec(indicator_id: str) -> IndicatorSpec | None:
 def ids(*sources: str) -> tuple[str, ...]:
     """Declared ids in declaration order, optionally only of the given sources."""
     return tuple(i for i, s in REGISTRY.items() if not sources or s.source in sources)
+
+
+def markdown_table() -> str:
+    """The indicator table of docs/ARCHITECTURE.md, generated from REGISTRY
+    (`python -m slopspotter_lab.indicators` prints it; a test checks the page carries it)."""
+    lines = ["| id | source | default severity | feature | what it means |", "|---|---|---|---|---|"]
+    lines += [f"| `{s.id}` | {s.source} | {s.severity} | `{s.feature}` "
+              f"| {s.description} |" for s in REGISTRY.values()]
+    return "\n".join(lines)
 
 
 def worst(indicators) -> str | None:
@@ -153,5 +162,8 @@ def as_dicts(indicators) -> list[dict[str, Any]]:
     return [i.to_dict() if isinstance(i, Indicator) else dict(i) for i in indicators]
 
 
+if __name__ == "__main__":
+    print(markdown_table())
+
 __all__ = ["Indicator", "IndicatorSpec", "REGISTRY", "SEVERITIES", "SEVERITY_RANK", "SOURCES", "ids", "spec",
-           "worst", "rank", "as_dicts", "asdict"]
+           "worst", "rank", "markdown_table", "as_dicts", "asdict"]

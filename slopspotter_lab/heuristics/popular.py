@@ -110,7 +110,8 @@ _LOOKED_UP: dict[tuple, tuple[float, str | None, float]] = {}
 RECHECK_SECONDS = 5.0  # how often to stat the list file again (check runs thousands of names)
 
 
-def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
+def list_version(ecosystem: Ecosystem) -> tuple[str | None, float]:
+    """(path, mtime) of the list in force: what caches built from the list are keyed on."""
     import os
     import time
 
@@ -122,7 +123,11 @@ def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
         path = list_path(ecosystem)
         seen = (now, str(path) if path else None, path.stat().st_mtime if path else 0.0)
         _LOOKED_UP[key] = seen
-    return _load(ecosystem, seen[1], seen[2])
+    return seen[1], seen[2]
+
+
+def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
+    return _load(ecosystem, *list_version(ecosystem))
 
 
 def load_popular(ecosystem) -> list[str]:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from typing import Any, Iterable
 
-from ..indicators import Indicator
+from ..indicators import REGISTRY, Indicator
 
 FORK_CALLS = {"fork", "vfork", "clone", "clone3"}
 MEM_CALLS = {"mmap", "brk", "mremap"}
@@ -73,11 +73,13 @@ def _first_arg(args: Any) -> str:
     return str(args or "").strip().lstrip("(").split(",")[0].strip()
 
 
-def _abuse(kind: str, evidence: str, phase: str | None, severity: str = "medium") -> Indicator:
+def _abuse(kind: str, evidence: str, phase: str | None, severity: str | None = None) -> Indicator:
+    severity = severity or REGISTRY["resource_abuse"].severity
     return Indicator("resource_abuse", severity, evidence, source="dynamic", phase=phase, extra={"kind": kind})
 
 
-def _tamper(kind: str, evidence: str, phase: str | None, severity: str = "high") -> Indicator:
+def _tamper(kind: str, evidence: str, phase: str | None, severity: str | None = None) -> Indicator:
+    severity = severity or REGISTRY["tracer_tamper"].severity
     return Indicator("tracer_tamper", severity, evidence, source="dynamic", phase=phase, extra={"kind": kind})
 
 
