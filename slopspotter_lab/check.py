@@ -208,6 +208,9 @@ def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list],
         text = render_checks(records, args.format)
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for rec in records:
+        if rec.get("ignored") and args.format == "table":
+            print(f"ignored by the policy: {rec['name']} ({rec['ignored']['reason']})", file=sys.stderr)
     return 1 if failing(records, args.fail_on or policy.fail_on) else 0
 
 

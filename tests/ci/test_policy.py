@@ -134,6 +134,7 @@ def test_cli_fail_on_from_the_policy_and_exit_codes(tmp_path, registry_env):
     for fmt in ("table", "csv", "json"):  # ignored records print in every format and do not fail
         out = _cli("check", "--offline", "reqeusts", "--format", fmt, cwd=tmp_path)
         assert out.returncode == 0 and "reqeusts" in out.stdout, out.stderr
+        assert ("ignored by the policy: reqeusts (test)" in out.stderr) == (fmt == "table")
     (tmp_path / ".slopspotter.toml").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.slopspotter]\nfail-on = "hihg"\n')
     out = _cli("check", "--offline", "requests", cwd=tmp_path)
