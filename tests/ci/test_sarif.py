@@ -129,3 +129,16 @@ def test_known_malware_result_names_the_advisory():
     res = valid(sarif_log([rec], base=Path.cwd()))["runs"][0]["results"][0]
     assert res["level"] == "error" and res["properties"]["advisories"] == ["MAL-2026-9001"]
     assert res["properties"]["security-severity"] == "9.5" and "slop-evil@1.0.0" in res["message"]["text"]
+
+
+@pytest.mark.docker
+def test_deep_scan_sarif_carries_dynamic_findings(registry_env):
+    """A real Docker scan: what the package did in the sandbox becomes SARIF results too."""
+    target = "tests/corpus/pypi/slop-steal-aws"
+    out = _cli("scan", target, "--backend", "docker", "--timeout", "60", "--format", "sarif", "--fail-on", "high")
+    assert out.returncode == 1, out.stderr  # a credential stealer reaches high
+    run = valid(json.loads(out.stdout))["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    dynamic = {r["ruleId"] for r in run["results"] if rules[r["ruleIndex"]]["properties"]["source"] == "dynamic"}
+    assert "honeytoken_read" in dynamic, sorted(dynamic)
+    assert all(r["properties"]["risk"] == "high" for r in run["results"])
