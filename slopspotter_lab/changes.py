@@ -78,7 +78,10 @@ def _read_at(commit: str | None, root: Path, path: Path, fmt: str) -> list:
 
     if commit is None:
         return []
-    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise InputError(f"{path}: not inside the git work tree {root}") from None
     try:
         text = _git(["show", f"{commit}:{rel}"], root)
     except InputError:

@@ -65,6 +65,9 @@ def test_errors_are_input_errors(repo, tmp_path):
         new_dependencies("main", ["README.md"], cwd=repo)
     outside = tmp_path / "not-a-repo"
     outside.mkdir()
+    (outside / "requirements.txt").write_text("six\n")
+    with pytest.raises(InputError, match="not inside the git work tree"):
+        new_dependencies("main", [str(outside / "requirements.txt")], cwd=repo)
     with pytest.raises(InputError):
         new_dependencies("main", cwd=outside)
 
