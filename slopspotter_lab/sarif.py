@@ -55,7 +55,7 @@ def _uri(source: str, base: Path) -> tuple[str, str | None]:
     """(uri, uriBaseId): relative to the source root when the file is inside it, else a file URI."""
     path = Path(source)
     if not path.is_absolute():
-        return path.as_posix(), ROOT_ID
+        path = Path.cwd() / path  # relative to where the command ran, which may be below the root
     try:
         return path.resolve().relative_to(base.resolve()).as_posix(), ROOT_ID
     except ValueError:
@@ -65,7 +65,7 @@ def _uri(source: str, base: Path) -> tuple[str, str | None]:
 def _location(rec: dict[str, Any], base: Path) -> dict[str, Any]:
     name, eco = rec.get("name") or "?", rec.get("ecosystem") or "pypi"
     logical = [{"name": name, "fullyQualifiedName": f"{eco}/{name}", "kind": "package"}]
-    if not rec.get("source"):
+    if not rec.get("source") or str(rec["source"]).startswith("<"):  # no file: command line, <stdin>
         return {"logicalLocations": logical}
     uri, base_id = _uri(str(rec["source"]), base)
     artifact = {"uri": uri, **({"uriBaseId": base_id} if base_id else {})}

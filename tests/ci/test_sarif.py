@@ -86,6 +86,21 @@ def test_check_text_records_keep_their_lines(tmp_path, registry_env):
     assert {r["properties"]["package"] for r in run["results"]} == {"reqeusts"}
 
 
+def test_locations_from_a_subdirectory_and_stdin(tmp_path, registry_env):
+    repo = make_repo(tmp_path)
+    (repo / "web").mkdir()
+    (repo / "web" / "requirements.txt").write_text("flask\nreqeusts\n")
+    out = _cli("check", "--offline", "requirements.txt", "--format", "sarif", cwd=repo / "web")
+    run = valid(json.loads(out.stdout))["runs"][0]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {
+        "web/requirements.txt"}  # relative to the work tree, as code scanning expects
+    proc = subprocess.run([sys.executable, "-m", "slopspotter_lab", "check", "--offline", "--text", "-", "--format",
+                           "sarif"], input="pip install reqeusts\n", capture_output=True, text=True, cwd=repo,
+                          timeout=120)
+    res = valid(json.loads(proc.stdout))["runs"][0]["results"]
+    assert res and all("physicalLocation" not in r["locations"][0] for r in res)
+
+
 def test_check_whole_manifests(tmp_path, registry_env):
     repo = make_repo(tmp_path)
     out = _cli("check", "--offline", "requirements.txt", "package-lock.json", "--format", "sarif", cwd=repo)
