@@ -19,6 +19,9 @@ out="${GITHUB_OUTPUT:-/dev/null}"
 py="${SLOP_PYTHON:-python3}"
 read -r -a cmd <<< "${SLOP_CMD:-slopspotter-lab}"
 
+if [[ "$base" =~ ^0+$ ]]; then
+  base=""  # a push that created the branch: GitHub sends an all-zero "before"
+fi
 if [ -z "$base" ]; then
   if git rev-parse -q --verify 'HEAD^{commit}' >/dev/null && git rev-parse -q --verify 'HEAD^' >/dev/null; then
     base="HEAD^"  # a push: the commit before

@@ -64,6 +64,13 @@ def test_action_script_fetches_the_base_into_a_shallow_clone(repo, tmp_path, reg
     assert {r["properties"]["package"] for r in results} == {"reqeusts"}  # only the file asked for
 
 
+def test_action_script_on_a_push_that_created_the_branch(repo, tmp_path, registry_env):
+    proc, outputs, _ = run_action(repo, tmp_path, SLOP_BASE="0" * 40)  # falls back to HEAD^
+    assert proc.returncode == 0 and outputs["exit-code"] == "0", proc.stderr
+    results = valid(json.loads(Path(outputs["sarif-file"]).read_text()))["runs"][0]["results"]
+    assert "reqeusts" in {r["properties"]["package"] for r in results}  # HEAD^ is main: the feature commit counts
+
+
 def test_action_script_reports_a_bad_base(repo, tmp_path, registry_env):
     proc, outputs, _ = run_action(repo, tmp_path, SLOP_BASE="no-such-branch")
     assert proc.returncode == 0 and outputs["exit-code"] == "2" and outputs["sarif-file"] == ""
