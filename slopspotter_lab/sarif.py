@@ -62,16 +62,31 @@ def _uri(source: str, base: Path) -> tuple[str, str | None]:
         return path.resolve().as_uri(), None
 
 
-def _location(rec: dict[str, Any], base: Path) -> dict[str, Any]:
+_FILE_LINE = re.compile(r"^(?P<file>[^\s:()]+)(?: \([^)]*\))?:(?P<line>\d+)\b")  # "setup.py:11 ...", "package.json (script):1 ..."
+
+
+def _in_tree(rec: dict[str, Any], ind: dict[str, Any] | None) -> tuple[str, int] | None:
+    """(file, line) of a static finding inside a scanned source directory, from its evidence."""
+    source = rec.get("source")
+    if not ind or not source or not Path(str(source)).is_dir():
+        return None
+    m = _FILE_LINE.match(ind.get("evidence") or "")
+    if not m or not (Path(str(source)) / m["file"]).is_file() or ".." in Path(m["file"]).parts:
+        return None
+    return str(Path(str(source)) / m["file"]), int(m["line"])
+
+
+def _location(rec: dict[str, Any], base: Path, ind: dict[str, Any] | None = None) -> dict[str, Any]:
     name, eco = rec.get("name") or "?", rec.get("ecosystem") or "pypi"
     logical = [{"name": name, "fullyQualifiedName": f"{eco}/{name}", "kind": "package"}]
     if not rec.get("source") or str(rec["source"]).startswith("<"):  # no file: command line, <stdin>
         return {"logicalLocations": logical}
-    uri, base_id = _uri(str(rec["source"]), base)
+    source, line = _in_tree(rec, ind) or (str(rec["source"]), rec.get("line"))
+    uri, base_id = _uri(source, base)
     artifact = {"uri": uri, **({"uriBaseId": base_id} if base_id else {})}
     physical: dict[str, Any] = {"artifactLocation": artifact}
-    if isinstance(rec.get("line"), int) and rec["line"] >= 1:
-        physical["region"] = {"startLine": rec["line"]}
+    if isinstance(line, int) and line >= 1:
+        physical["region"] = {"startLine": line}
     return {"physicalLocation": physical, "logicalLocations": logical}
 
 
@@ -106,7 +121,7 @@ def results(records: Iterable[dict[str, Any]], *, base: Path, min_risk: str = "m
                 "ruleId": ind_id, "ruleIndex": index[ind_id], "level": LEVEL.get(severity, "warning"),
                 "message": {"text": f"{what} ({eco}): {ind.get('evidence') or REGISTRY[ind_id].description} "
                                     f"[risk {rec.get('risk')}, probability {rec.get('score')}]"},
-                "locations": [_location(rec, base)],
+                "locations": [_location(rec, base, ind)],
                 "partialFingerprints": {"slopspotterPackageIndicator/v1": _fingerprint(rec, ind_id)},
                 "properties": {k: v for k, v in {
                     "package": name, "ecosystem": eco, "version": version, "probability": rec.get("score"),

@@ -133,8 +133,13 @@ def test_scan_sarif_points_at_the_scanned_path(registry_env):
     run = valid(json.loads(out.stdout))["runs"][0]
     assert run["results"], "a credential stealer must give findings even from static analysis"
     for res in run["results"]:
-        assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == target
+        assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(target)
         assert res["properties"]["package"] == "slop-steal-aws" and "probability" in res["properties"]
+    # a static finding points at the file and line inside the scanned tree
+    setup = (ROOT / target / "setup.py").read_text().splitlines()
+    located = [r["locations"][0]["physicalLocation"] for r in run["results"] if r["ruleId"] == "setup_network"]
+    assert located and located[0]["artifactLocation"]["uri"] == f"{target}/setup.py"
+    assert "socket" in setup[located[0]["region"]["startLine"] - 1]
 
 
 def test_known_malware_result_names_the_advisory():
