@@ -126,7 +126,9 @@ def collect(args) -> tuple[list, list[Dependency]]:
     names, deps = [], []
     for item in args.names:
         fmt = format_by_name(item) if os.path.isfile(item) else None
-        if fmt and fmt != "text":
+        if fmt == "text":  # an existing answer.md / script / Dockerfile / notebook: its install commands
+            deps += dependencies_from_text(item)
+        elif fmt:
             deps += read_manifest(item, fmt=fmt)
         else:
             names.append(item)
@@ -150,7 +152,7 @@ def cli_check_files(args, names: list, deps: list[Dependency], *, policy=None,
                                version=spec.version))
     if not deps:
         print("no packages found in the given files", file=sys.stderr)
-    progress = progress_bar() if args.format == "table" else None
+    progress = progress_bar()  # stderr, and only on a terminal: stdout stays clean for JSON/CSV
     policy = policy or Policy()
     records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress, policy=policy)
     apply_ignores(records, policy)  # unchecked records too: an ignore covers a name, checked or not
