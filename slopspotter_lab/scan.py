@@ -262,13 +262,21 @@ def cli_scan(args) -> int:
     def progress(msg: str) -> None:
         print(f"[scan] {msg}", file=sys.stderr, flush=True)
 
+    from .policy import apply_ignores, failing, load_policy, warn_expired
+
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress, trace_mode=getattr(args, "trace_mode", None))
-    from .model.scoring import risk_reaches
     from .report import render_scan
+    from .sarif import scan_records
 
-    print(render_scan(result, args.format))
-    return 1 if getattr(args, "fail_on", None) and risk_reaches(result.verdict.get("risk"), args.fail_on) else 0
+    doc = result.to_dict()
+    record = apply_ignores(scan_records([doc], paths=[args.target]), policy)[0]
+    if args.format == "sarif":  # the SARIF view needs the scanned path and the policy's verdict
+        doc = {**doc, "target": args.target, "ignored": record.get("ignored")}
+    print(render_scan(doc, args.format))
+    return 1 if failing([record], getattr(args, "fail_on", None) or policy.fail_on) else 0
 
 
 make_module_callable(__name__, "scan")
