@@ -104,8 +104,12 @@ def test_container_settings_are_locked_down(tmp_path):
 
     job = SandboxJob(image="python", jobdir=tmp_path, command=["true"], timeout=30, scan_id="abc")
     kw = DockerBackend(client=object()).container_kwargs(job)
-    assert kw["network_mode"] == "none" and kw["read_only"] is True and kw["init"] is True
-    assert kw["cap_drop"] == ["ALL"] and "SYS_ADMIN" not in kw["cap_add"]
+    # the harness is pid 1 (shown as /sbin/init) and needs SYS_ADMIN/SYS_CHROOT/MKNOD for the clean
+    # tree; the package user holds no capability (the hostile probe checks CapEff in a real scan)
+    assert kw["network_mode"] == "none" and kw["read_only"] is True and kw["init"] is False
+    assert kw["environment"]["SLOPSPOTTER_CLOAK"] == "1"
+    assert kw["cap_drop"] == ["ALL"] and not {"SYS_MODULE", "SYS_RAWIO", "SYS_BOOT", "NET_RAW", "BPF",
+                                               "SYS_RESOURCE", "AUDIT_CONTROL", "MAC_ADMIN"} & set(kw["cap_add"])
     assert "no-new-privileges" in kw["security_opt"]
     assert kw["volumes"][str(tmp_path.resolve())] == {"bind": "/in", "mode": "ro"}
     assert all("size=" in v and "nosuid" in v for v in kw["tmpfs"].values())
