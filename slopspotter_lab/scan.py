@@ -235,7 +235,9 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
     try:
         say("prefetch")
         job, doc = build_job(spec, workdir, timeout, scan_id, execute=execute)
-        package["version"] = _version_from(doc["artifact"]) or package["version"]
+        package["version"] = doc.get("dist_version") or package["version"]  # the artifact's own metadata
+        if spec.is_local:
+            package["name"] = doc["dist_name"]  # never the file name
         inds, herr = _heuristics(spec, meta, job.jobdir / "artifacts" / doc["artifact"].rsplit("/", 1)[-1], offline)
         say(f"sandbox ({chosen.name})")
         run = chosen.run(job)
@@ -265,13 +267,6 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
             log.warning("kept %s", workdir)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _version_from(artifact: str) -> str | None:
-    import re
-
-    m = re.search(r"-(\d[\w.]*?)(?:-py\d|\.tar\.gz|\.tgz|\.zip|-cp\d|$)", artifact.rsplit("/", 1)[-1])
-    return m.group(1) if m else None
 
 
 def cli_scan(args) -> int:

@@ -55,16 +55,17 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, ex
     artifacts.mkdir(exist_ok=True)
     doc: dict = {"ecosystem": spec.ecosystem.value, "deps_dir": "/in/artifacts/deps", "npm_cache": None}
     if spec.ecosystem is Ecosystem.PYPI:
-        artifact, dist = prefetch_pypi(spec, artifacts)
+        artifact, info = prefetch_pypi(spec, artifacts)
         image = "python"
     else:
-        artifact, dist, cache = prefetch_npm(spec, artifacts)
+        artifact, info, cache = prefetch_npm(spec, artifacts)
         doc["npm_cache"] = "/in/artifacts/npm-cache/_cacache"
         image = "node"
     work = max(timeout - linger_s - 8.0, 10.0)
     doc.update(
         scan_id=scan_id, user=USER, timeout=timeout, linger_s=linger_s, execute=execute,
-        artifact=f"/in/artifacts/{artifact.name}", dist_name=dist,
+        artifact=f"/in/artifacts/{artifact.name}", dist_name=info.name, dist_version=info.version,
+        modules_shipped=info.modules,
         phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
         canaries=make_canaries(),
         trace={"string_limit": 256, "max_bytes": 48 * 1024 * 1024},

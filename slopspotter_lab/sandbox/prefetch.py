@@ -18,8 +18,9 @@ from pathlib import Path
 
 from .. import config
 from ..ecosystems import PackageSpec
-from ..errors import RegistryError
-from .packing import npm_name_version, pack_dir, python_name_version
+from ..errors import InputError, RegistryError
+from .artifact_info import ArtifactInfo, read_artifact
+from .packing import pack_dir
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,20 @@ def PackageSpec_from(name: str, eco: str, version: str | None):  # noqa: N802 - 
     return parse_spec(name, eco, version=version, allow_path=False)
 
 
-def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, str]:
-    """(artifact in artifacts/, distribution name); deps and build tools go to artifacts/deps."""
+def artifact_identity(spec: PackageSpec, artifact: Path) -> ArtifactInfo:
+    """What the artifact's own metadata says it is. A local file must say it (it is the only
+    source); a registry download that cannot be read keeps the name that was asked for."""
+    try:
+        return read_artifact(artifact, spec.ecosystem)
+    except InputError:
+        if spec.is_local:
+            raise
+        log.warning("cannot read the metadata of %s; using the requested name", artifact.name)
+        return ArtifactInfo(spec.name, spec.version, [], "request")
+
+
+def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, ArtifactInfo]:
+    """(artifact in artifacts/, what it is); deps and build tools go to artifacts/deps."""
     deps = artifacts / "deps"
     deps.mkdir(parents=True, exist_ok=True)
     for whl in build_tools_dir().glob("*.whl"):
@@ -95,11 +108,11 @@ def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, str]:
     if spec.is_local:
         path = Path(spec.path)
         if path.is_dir():
-            name, _ = python_name_version(path)
-            return pack_dir(path, "pypi", artifacts), name
-        target = artifacts / path.name
-        shutil.copy2(path, target)
-        return target, path.name.split("-")[0]
+            target = pack_dir(path, "pypi", artifacts)
+        else:
+            target = artifacts / path.name
+            shutil.copy2(path, target)
+        return target, artifact_identity(spec, target)
     req = f"{spec.name}=={spec.version}" if spec.version else spec.name
     res = _pip_download([req], deps)
     if res.returncode == 0:
@@ -108,10 +121,10 @@ def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, str]:
             if whl.name.lower().startswith(norm + "-"):
                 target = artifacts / whl.name
                 whl.rename(target)
-                return target, spec.name
+                return target, artifact_identity(spec, target)
     log.info("no installable wheel set for %s (%s); using the sdist", req, res.stderr.strip()[-200:])
     target = _pypi_sdist(spec.name, spec.version, artifacts)
-    return target, spec.name
+    return target, artifact_identity(spec, target)
 
 
 # npm's cache entries are keyed on the request headers of the npm that wrote them, so the cache
@@ -143,23 +156,21 @@ def _npm(argv: list[str], cwd: Path, sandbox_release: bool = False) -> subproces
                           cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, str, Path]:
-    """(tarball, package name, npm cache dir holding every dependency tarball)."""
+def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, ArtifactInfo, Path]:
+    """(tarball, what it is, npm cache dir holding every dependency tarball)."""
     artifacts.mkdir(parents=True, exist_ok=True)
     if spec.is_local and Path(spec.path).is_dir():
-        name, _ = npm_name_version(Path(spec.path))
         tarball = pack_dir(Path(spec.path), "npm", artifacts)
     elif spec.is_local:
         tarball = artifacts / Path(spec.path).name
         shutil.copy2(spec.path, tarball)
-        name = _tarball_name(tarball)
     else:
         ref = f"{spec.name}@{spec.version}" if spec.version else spec.name
         res = _npm(["pack", ref, "--json", "--pack-destination", str(artifacts)], artifacts)
         if res.returncode != 0:
             raise RegistryError(f"npm pack {ref} failed: {res.stderr.strip()[-300:]}")
         tarball = artifacts / json.loads(res.stdout)[0]["filename"]
-        name = spec.name
+    info = artifact_identity(spec, tarball)
     cache = artifacts / "npm-cache"
     scratch = artifacts.parent / "npm-prefetch"
     scratch.mkdir(exist_ok=True)
@@ -168,14 +179,4 @@ def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, str, Path]:
     shutil.rmtree(scratch, ignore_errors=True)
     if res.returncode != 0:
         log.warning("npm dependency prefetch failed: %s", res.stderr.strip()[-300:])
-    return tarball, name, cache
-
-
-def _tarball_name(tarball: Path) -> str:
-    import tarfile
-
-    with tarfile.open(tarball) as tar:
-        for member in tar:
-            if member.name.endswith("package.json") and member.name.count("/") == 1:
-                return json.load(tar.extractfile(member))["name"]
-    raise RegistryError(f"{tarball.name}: no package.json")
+    return tarball, info, cache

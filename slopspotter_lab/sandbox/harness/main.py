@@ -138,7 +138,7 @@ def main() -> int:
     }
     env.update(job.get("env", {}))
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
-                                      "phase_timeouts", "linger_s", "execute") if k in job}
+                                      "modules_shipped", "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job["deadline_epoch"] = deadline
     trace = job.get("trace", {})
     strace = ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
