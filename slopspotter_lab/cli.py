@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--mirror", help="distribution mirror URL")
     ib.add_argument("--force", action="store_true")
 
-    sub.add_parser("doctor", help="which backends work here, and why not")
+    doc = sub.add_parser("doctor", help="which backends work here, and why not")
+    doc.add_argument("--quick", action="store_true", help="skip starting a VM from its saved state")
 
     cl = sub.add_parser("cleanup", help="remove stray containers, VMs, overlays and temp files")
     cl.add_argument("--all", action="store_true", help="also remove leftovers whose owner still runs")
