@@ -17,6 +17,8 @@ from ..errors import BackendUnavailable, InputError
 from .docker_backend import IMAGES
 
 BASE_TAG = "slopspotter-lab/base:bookworm"
+RECIPE_LABEL = "io.slopspotter-lab.recipe"  # hash of the files an image was built from
+VERSION_LABEL = "io.slopspotter-lab.version"
 _BASE_BUILT: set[str] = set()  # one debootstrap per process, even with --force for several images
 
 
@@ -45,13 +47,50 @@ def _have(tag: str) -> bool:
     return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
 
 
+def recipe_hash(*dirs: Path) -> str:
+    """sha256 over the names and bytes of every file in `dirs`: what an image is built from."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for d in dirs:
+        for path in sorted(p for p in Path(d).rglob("*") if p.is_file()):
+            h.update(f"{d.name}/{path.relative_to(d).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def docker_recipe(which: str, source: str = "mirror") -> str:
+    root = images_root()
+    dirs = [root / which] + ([root / "rootfs"] if source == "mirror" else [])
+    return f"{source}-{recipe_hash(*dirs)}"
+
+
+def image_recipe(tag: str) -> str | None:
+    """The recipe label of a built image, or None (absent, or built before images were stamped)."""
+    res = subprocess.run(["docker", "image", "inspect", "--format", f'{{{{index .Config.Labels "{RECIPE_LABEL}"}}}}', tag],
+                         capture_output=True, text=True)
+    value = res.stdout.strip() if res.returncode == 0 else ""
+    return value if value and value != "<no value>" else None
+
+
 def build_docker_image(which: str, source: str = "mirror", mirror: str | None = None, force: bool = False) -> str:
+    """Build one sandbox image, stamped with its recipe hash; an image built from other files (or
+    before stamps existed) is stale and rebuilt, its debootstrap base with it."""
+    from .. import __version__
+
     root = images_root()
     tag = IMAGES[which]
-    if _have(tag) and not force:
-        print(f"[images] {tag} present (use --force to rebuild)", file=sys.stderr)
+    want = docker_recipe(which, source)
+    have = image_recipe(tag) if _have(tag) else None
+    if have == want and not force:
+        print(f"[images] {tag} present and current (recipe {want}; --force rebuilds)", file=sys.stderr)
         return tag
-    args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which]
+    if _have(tag) and not force:
+        print(f"[images] {tag} is stale (recipe {have or 'unstamped'}, now {want}): rebuilding", file=sys.stderr)
+        force = True
+    args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which,
+            "--label", f"{RECIPE_LABEL}={want}", "--label", f"{VERSION_LABEL}={__version__}"]
     if source == "mirror":
         if (force and BASE_TAG not in _BASE_BUILT) or not _have(BASE_TAG):
             argv = ["bash", str(root / "rootfs" / "build-rootfs.sh"), BASE_TAG]
