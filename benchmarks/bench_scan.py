@@ -30,16 +30,16 @@ CASES = [("pypi", "slop-benign-pure", "slop_benign_pure"), ("npm", "slop-benign-
 def plain_run(eco: str, name: str, module: str) -> float:
     """Untraced: install + import as the same user, in the same locked-down container."""
     workdir = new_workdir()
-    job, doc = build_job(parse_spec(str(CORPUS / eco / name), eco), workdir, 60, "bench" + uuid.uuid4().hex[:8])
+    job = build_job(parse_spec(str(CORPUS / eco / name), eco), workdir, 60, "bench" + uuid.uuid4().hex[:8])
     if eco == "pypi":
         script = (f"mkdir -p /home/alex && chown alex /home/alex && cd /home/alex && su alex -s /bin/sh -c "
                   f"'python3 -m pip install -q --no-index --find-links /in/artifacts/deps --user "
-                  f"--break-system-packages --disable-pip-version-check {doc['artifact']} && python3 -c \"import {module}\"'")
+                  f"--break-system-packages --disable-pip-version-check {job.artifact_in_sandbox} && python3 -c \"import {module}\"'")
     else:
         script = (f"mkdir -p /home/alex/app && chown -R alex /home/alex && cd /home/alex/app && su alex -s /bin/sh -c "
-                  f"'echo {{}} > package.json && npm install -q --offline --no-audit --no-fund {doc['artifact']} "
+                  f"'echo {{}} > package.json && npm install -q --offline --no-audit --no-fund {job.artifact_in_sandbox} "
                   f"&& node -e \"require(\\\"{module}\\\")\"'")
-    kw = DockerBackend().container_kwargs(job)
+    kw = DockerBackend().container_kwargs(job.sandbox)
     kw.update(command=["sh", "-c", script], detach=False, remove=True, name=f"slopspotter-bench-{uuid.uuid4().hex[:8]}")
     kw["environment"] = {"HOME": "/home/alex"}
     start = time.monotonic()

@@ -1,4 +1,4 @@
-"""Build slopspotter_lab/heuristics/import_names.csv: import name -> distribution name.
+"""Build slopspotter_lab/data/import_names.csv: import name -> distribution name.
 
 Why: LLMs often write `pip install <import name>` (opengl for PyOpenGL, git for GitPython).
 The table comes from data a kept library already ships, never from crawling the registry:
@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "slopspotter_lab" / "heuristics" / "import_names.csv"
+OUT = ROOT / "slopspotter_lab" / "data" / "import_names.csv"
 CURATED = {  # import name: distribution (Windows/macOS-only packages, absent from this machine)
     "win32com": "pywin32", "win32api": "pywin32", "win32con": "pywin32", "pythoncom": "pywin32",
     "pywintypes": "pywin32", "win32gui": "pywin32", "objc": "pyobjc", "Foundation": "pyobjc",

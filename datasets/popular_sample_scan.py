@@ -3,7 +3,7 @@ npm names of the reference lists) and record what the dynamic indicators flag. P
 packages should come out clean; whatever fires here is noise to subtract.
 
 Run once, by hand (it uses the live registries for ~40 well-known names, and Docker):
-    SLOPSPOTTER_DATA_DIR=../shared/data python datasets/popular_sample_scan.py [--n 20]
+    python datasets/popular_sample_scan.py [--n 20]
 Writes datasets/popular_sample_results.csv.
 """
 
@@ -21,10 +21,11 @@ from slopspotter_lab.scan import scan
 HERE = Path(__file__).resolve().parent
 
 
-def top_names(data_dir: Path, n: int) -> list[tuple[str, str]]:
-    pypi = json.loads((data_dir / "top-pypi-packages.min.json").read_text())["rows"][:n]
-    npm = json.loads((data_dir / "top-npm-packages.json").read_text())["packages"][:n]
-    return [("pypi", r["project"]) for r in pypi] + [("npm", name) for name in npm]
+def top_names(n: int) -> list[tuple[str, str]]:
+    """The n most popular names per ecosystem (user copy of the lists if any, else the bundled one)."""
+    from slopspotter_lab.heuristics.popular import load_popular
+
+    return [("pypi", p) for p in load_popular("pypi")[:n]] + [("npm", p) for p in load_popular("npm")[:n]]
 
 
 def main() -> None:
@@ -32,9 +33,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--out", default=str(HERE / "popular_sample_results.csv"))
     args = ap.parse_args()
-    data_dir = Path(os.environ.get("SLOPSPOTTER_DATA_DIR", HERE.parent.parent / "shared" / "data"))
     rows = []
-    for eco, name in top_names(data_dir, args.n):
+    for eco, name in top_names(args.n):
         t = time.monotonic()
         try:
             r = scan(name, ecosystem=eco, backend="docker", timeout=120)

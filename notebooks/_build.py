@@ -14,7 +14,6 @@ from pathlib import Path
 
 # Find the repository (datasets/, tests/corpus) whether the notebook runs from notebooks/ or the root.
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "datasets" / "recorded_scans").is_dir())
-os.environ.setdefault("SLOPSPOTTER_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 %matplotlib inline
 import matplotlib.pyplot as plt
 import pandas as pd

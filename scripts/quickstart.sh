@@ -7,7 +7,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 slop="$root/.venv/bin/slopspotter-lab"
-[ -z "${SLOPSPOTTER_DATA_DIR:-}" ] && [ -d "$root/../shared/data" ] && export SLOPSPOTTER_DATA_DIR="$root/../shared/data"
 echo; echo "== which sandboxes work here"
 "$slop" doctor || true
 echo; echo "== heuristic check of datasets/sample_names.csv"

@@ -4,9 +4,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${SLOP_VENV:-$root/.venv}"
 cd "$root"
-# The reference lists shipped beside the repo in ../shared/data (CI) unless set otherwise.
-if [ -z "${SLOPSPOTTER_DATA_DIR:-}" ] && [ -d "$root/../shared/data" ]; then
-  export SLOPSPOTTER_DATA_DIR="$root/../shared/data"
-fi
+# The reference lists ship inside the package (slopspotter_lab/data); nothing beside the clone
+# is needed. A user data dir, if set, is used as is.
 export SLOPSPOTTER_CACHE_DIR="${SLOPSPOTTER_CACHE_DIR:-$root/.cache/test}"
 "$venv/bin/python" -m pytest "$@"

@@ -17,11 +17,12 @@ from typing import Any, Callable, Iterable, Mapping
 from ._callable import make_module_callable
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .errors import InputError
-from .indicators import SEVERITY_RANK, as_dicts
+from .indicators import as_dicts, rank
+from .model.scoring import risk_reaches
+from .report import render_checks
 
 COLUMNS = ["name", "ecosystem", "exists", "typosquat_of", "similar_to", "risk", "score", "indicators",
            "version", "suggestion", "error"]
-RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
@@ -51,8 +52,7 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[s
         report = analyze(spec, meta, None, offline=offline)
         exists, error = meta.exists, meta.error
     score = (model or load_model()).score(report.indicators, dynamic=False)
-    indicators = sorted(score.annotate(report.indicators),
-                        key=lambda i: (-SEVERITY_RANK[i.severity], -(i.weight or 0.0)))
+    indicators = rank(score.annotate(report.indicators))
     return {
         "name": str(spec) if spec.is_local else spec.name,
         "ecosystem": spec.ecosystem.value,
@@ -130,43 +130,22 @@ def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value[:3]) or "-"
-    return str(value)
+def is_manifest(item: str) -> bool:
+    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    import os
 
+    from .inputs.manifests import format_by_name
 
-def format_table(records: list[dict[str, Any]]) -> str:
-    cols = ["name", "ecosystem", "exists", "risk", "score", "typosquat_of", "suggestion", "indicators"]
-    rows = []
-    for r in records:
-        row = dict(r)
-        row["indicators"] = ",".join(i["id"] for i in r["indicators"]) or "-"
-        rows.append([_cell(row[c]) for c in cols])
-    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(cols)]
-    widths[-1] = len(cols[-1])  # the last column is not padded
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
-def format_csv(records: list[dict[str, Any]]) -> str:
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in records:
-        w.writerow({**r, "similar_to": ";".join(r["similar_to"]),
-                    "indicators": json.dumps(r["indicators"], separators=(",", ":")),
-                    "exists": "" if r["exists"] is None else str(r["exists"]).lower()})
-    return buf.getvalue()
+    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
 
 
 def cli_check(args) -> int:
     """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
+    if getattr(args, "requirements", None) or getattr(args, "text", None) or any(map(is_manifest, args.names)):
+        from .check_inputs import cli_check_files, collect  # files: requirements, manifests, text
+
+        names, deps = collect(args)
+        return cli_check_files(args, names, deps)
     items: list = [to_spec(n, args.ecosystem) for n in args.names]
     if getattr(args, "from_file", None):
         items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
@@ -178,15 +157,9 @@ def cli_check(args) -> int:
     records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress)
     if progress:
         print(file=sys.stderr)
-    if args.format == "json":
-        print(json.dumps(records, indent=1))
-    elif args.format == "csv":
-        sys.stdout.write(format_csv(records))
-    else:
-        print(format_table(records))
-    if args.fail_on and any(RISK_RANK[r["risk"]] >= RISK_RANK[args.fail_on] for r in records):
-        return 1
-    return 0
+    text = render_checks(records, args.format)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 1 if args.fail_on and any(risk_reaches(r["risk"], args.fail_on) for r in records) else 0
 
 
 make_module_callable(__name__, "check")

@@ -29,6 +29,8 @@ HANDLERS = {
     "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
+    "mcp": "slopspotter_lab.mcp_server:cli_mcp",
+    "guard": "slopspotter_lab.guard:cli_guard",
 }
 
 BACKENDS = ["auto", "docker", "gvisor", "libvirt", "none"]
@@ -62,11 +64,28 @@ def build_parser() -> argparse.ArgumentParser:
     # with a clear message instead of being taken for an option.
     c.add_argument("names", nargs="*", metavar="NAME", help="package names, optionally with version, or local artifact paths")
     c.add_argument("--from", dest="from_file", metavar="CSV", help="also read names from a CSV (columns name, optional ecosystem, version)")
+    c.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="FILE",
+                   help="check a requirements file (nested -r/-c followed); manifests and lockfiles can be given as NAME")
+    c.add_argument("--text", action="append", metavar="FILE|-",
+                   help="check the packages of every install command in a file (Markdown, chat, script, Dockerfile, notebook; - = stdin)")
     c.add_argument("--ecosystem", "-e", default="pypi", help="pypi or npm (default: pypi)")
     c.add_argument("--offline", action="store_true", help="no network at all: name-only heuristics")
     c.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
     c.add_argument("--fail-on", choices=["low", "medium", "high"], help="exit 1 if any result is at least this risky")
     c.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+
+    g = sub.add_parser("guard", help="check what an install command would bring in, then run it only if safe",
+                       usage="slopspotter-lab guard [--fail-on RISK] [--allow-unverified] [--deep] -- pip install ...")
+    g.add_argument("--fail-on", choices=["low", "medium", "high"], default="high",
+                   help="block the install if any package is at least this risky (default: high)")
+    g.add_argument("--allow-unverified", action="store_true",
+                   help="run the install even if some packages could not be checked (exit 5 instead of 0)")
+    g.add_argument("--deep", action="store_true", help="also sandbox-scan new, unpopular packages before installing")
+    g.add_argument("--dry-run", action="store_true", help="check only; never run the command")
+    g.add_argument("--print-alias", choices=["bash", "zsh", "fish"], help="print shell functions that guard pip/npm/... and exit")
+    g.add_argument("--format", "-f", choices=["text", "json"], default="text", help="json: the verdict on stdout")
+    g.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
     s.add_argument("target", metavar="NAME|PATH")
@@ -92,12 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("host", help="the native messaging host (framed JSON on stdin/stdout)")
+    sub.add_parser("mcp", help="MCP server for coding agents (stdio; needs the mcp extra)")
 
     m = sub.add_parser("install-manifests", help="register the native host with a browser")
-    m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge"])
-    m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID")
-    m.add_argument("--uninstall", action="store_true")
+    m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge", "all"])
+    m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID",
+                   help="allowed extension (default: the reference extension in extension/)")
+    m.add_argument("--uninstall", action="store_true", help="remove what the same options wrote")
     m.add_argument("--system", action="store_true", help="system-wide instead of per user")
+    m.add_argument("--profile-dir", metavar="DIR",
+                   help="Chromium/Chrome/Edge started with --user-data-dir DIR: write DIR/NativeMessagingHosts")
     m.add_argument("--host-path", help="executable the browser starts (default: this install's)")
 
     i = sub.add_parser("images", help="build the sandbox images")

@@ -1,4 +1,4 @@
-"""The original sandbox API (DESIGN 4.5) as thin wrappers over `slopspotter_lab.scan`.
+"""The original sandbox API (DESIGN 4.6) as thin wrappers over `slopspotter_lab.scan.scan`.
 
 Callers of the first version keep working: `deep_scan_package` returns a `VMScanResult`,
 `handle_deep_scan_request` answers the extension's deep-scan payload, and the old debug entry
@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from .host.messages import NOT_AVAILABLE, language_to_ecosystem, run_deep_scan
+from .host.messages import NOT_AVAILABLE, language_to_ecosystem
 
 RISK_PRIOR = {"low": 0.1, "medium": 0.4, "high": 0.8}
 SCAN_WEIGHT = 0.7  # in the debug blend the deep scan dominates the heuristic prior
@@ -46,19 +46,15 @@ class VMScanResult:
         }
 
     @classmethod
-    def from_reply(cls, reply: dict, package_name: str, language: str) -> "VMScanResult":
-        res = reply.get("result") or {}
-        return cls(
-            package_name=res.get("packageName", package_name),
-            language=res.get("language", language),
-            is_malicious=bool(res.get("isMalicious", False)),
-            confidence=float(res.get("confidence") or 0.0),
-            indicators=list(res.get("indicators") or []),
-            network_connections=list(res.get("networkConnections") or []),
-            file_operations=list(res.get("fileOperations") or []),
-            process_spawns=list(res.get("processSpawns") or []),
-            error=reply.get("error") or res.get("error"),
-        )
+    def from_scan(cls, scan: dict, package_name: str, language: str) -> "VMScanResult":
+        """From a scan's JSON (ScanResult.to_dict()), listed as the reporters list it."""
+        from .report import scan_lists
+
+        verdict, lists = scan.get("verdict") or {}, scan_lists(scan)
+        return cls(package_name=package_name, language=language, is_malicious=bool(verdict.get("is_malicious")),
+                   confidence=float(verdict.get("probability") or 0.0), indicators=lists["indicators"],
+                   network_connections=lists["network"], file_operations=lists["files"],
+                   process_spawns=lists["processes"], error=scan.get("error"))
 
 
 def check_vm_requirements() -> tuple[bool, str]:
@@ -74,10 +70,18 @@ def check_vm_requirements() -> tuple[bool, str]:
 
 def deep_scan_package(package_name: str, language: str, vm_image_path: str | None = None,
                       timeout: int = 120, context: dict | None = None) -> VMScanResult:
-    """Deep-scan one package. A `vm_image_path` asks for the libvirt backend explicitly."""
-    backend = "libvirt" if vm_image_path else "auto"
-    reply = run_deep_scan(package_name, language, timeout=float(timeout), backend=backend)
-    return VMScanResult.from_reply(reply, package_name, language)
+    """Deep-scan one package with `scan()`. A `vm_image_path` asks for the libvirt backend explicitly."""
+    from .scan import scan
+
+    eco = language_to_ecosystem(language)
+    if eco is None:
+        return VMScanResult(package_name, language, False, 0.0, error=NOT_AVAILABLE)
+    try:
+        result = scan(package_name, ecosystem=eco, backend="libvirt" if vm_image_path else "auto",
+                      timeout=float(timeout))
+    except Exception as exc:  # the original API reported failures in `error`, never raised
+        return VMScanResult(package_name, language, False, 0.0, error=f"deep scan failed: {type(exc).__name__}: {exc}")
+    return VMScanResult.from_scan(result.to_dict(), package_name, language)
 
 
 def test_package_in_vm(package_name: str, language: str, vm_image_path: str | None = None) -> bool:

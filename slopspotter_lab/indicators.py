@@ -107,7 +107,7 @@ _SPECS = (
     ("sandbox_probe", "dynamic", "medium", "Package code probed for an analysis environment."),
     ("daemon_survivor", "dynamic", "high", "A process of the package outlived its phase (daemonised)."),
     ("phase_timeout", "dynamic", "low", "A phase ran past its deadline."),
-    ("resource_abuse", "dynamic", "high", "The package exhausted a sandbox limit (pids, memory, disk, output, time)."),
+    ("resource_abuse", "dynamic", "medium", "The package exhausted a sandbox limit (pids, memory, disk, output, time)."),
     ("tracer_tamper", "dynamic", "high", "The package tried to kill or evade the tracer."),
 )
 
@@ -124,15 +124,38 @@ def ids(*sources: str) -> tuple[str, ...]:
     return tuple(i for i, s in REGISTRY.items() if not sources or s.source in sources)
 
 
+def markdown_table() -> str:
+    """The indicator table of docs/ARCHITECTURE.md, generated from REGISTRY
+    (`python -m slopspotter_lab.indicators` prints it; a test checks the page carries it)."""
+    lines = ["| id | source | default severity | feature | what it means |", "|---|---|---|---|---|"]
+    lines += [f"| `{s.id}` | {s.source} | {s.severity} | `{s.feature}` "
+              f"| {s.description} |" for s in REGISTRY.values()]
+    return "\n".join(lines)
+
+
 def worst(indicators) -> str | None:
     """Highest severity among indicators, or None."""
     ranks = [SEVERITY_RANK[i.severity] for i in indicators]
     return SEVERITIES[max(ranks)] if ranks else None
 
 
+def rank(indicators: list) -> list:
+    """The one order indicators are shown in: most severe first, then the heaviest model weight.
+
+    Takes Indicator objects or their dicts (to_dict()), returns the same kind."""
+    def key(i):
+        sev, weight = (i.severity, i.weight) if isinstance(i, Indicator) else (i.get("severity"), i.get("weight"))
+        return -SEVERITY_RANK.get(sev, 0), -(weight or 0.0)
+
+    return sorted(indicators, key=key)
+
+
 def as_dicts(indicators) -> list[dict[str, Any]]:
     return [i.to_dict() if isinstance(i, Indicator) else dict(i) for i in indicators]
 
 
+if __name__ == "__main__":
+    print(markdown_table())
+
 __all__ = ["Indicator", "IndicatorSpec", "REGISTRY", "SEVERITIES", "SEVERITY_RANK", "SOURCES", "ids", "spec",
-           "worst", "as_dicts", "asdict"]
+           "worst", "rank", "markdown_table", "as_dicts", "asdict"]

@@ -1,8 +1,8 @@
 """Deep scan: `scan(name_or_path, ...) -> ScanResult` and the `scan` command.
 
-Backend-agnostic: build the job directory (harness + prefetched artifacts + job.json), hand a
-SandboxJob to whichever backend resolve_backend() picked, parse SandboxRun.outdir into the
-DESIGN 4.2 frames, derive dynamic indicators, add the heuristics, and score everything with
+Backend-agnostic: build the job (a PreparedJob: harness + prefetched artifacts + job.json),
+hand its SandboxJob to whichever backend resolve_backend() picked, parse SandboxRun.outdir into
+the DESIGN 4.2 frames, derive dynamic indicators, add the heuristics, and score everything with
 the model file. With backend="auto" and no sandbox available, the result is heuristic-only
 (backend "none", `error` says why).
 """
@@ -10,11 +10,9 @@ the model file. With backend="auto" and no sandbox available, the result is heur
 from __future__ import annotations
 
 import html
-import importlib
 import json
 import logging
 import math
-import os
 import shutil
 import sys
 import time
@@ -28,11 +26,9 @@ from ._callable import make_module_callable
 from .errors import InputError
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .indicators import Indicator, as_dicts
-from .trace.frames import DNS_COLUMNS, ENDPOINT_COLUMNS, FILE_COLUMNS, PROCESS_COLUMNS, SYSCALL_COLUMNS
+from .trace.frames import COLUMNS as FRAMES
 
 log = logging.getLogger(__name__)
-FRAMES = {"processes": PROCESS_COLUMNS, "endpoints": ENDPOINT_COLUMNS, "dns": DNS_COLUMNS,
-          "files": FILE_COLUMNS, "syscalls": SYSCALL_COLUMNS}
 
 
 def _plain(value):
@@ -122,18 +118,10 @@ class ScanResult:
         return cls.from_dict(json.loads(text))
 
     def summary(self) -> str:
-        v = self.verdict
-        lines = [f"{self.package.get('name')} ({self.package.get('ecosystem')}) on {self.backend}: "
-                 f"risk {v.get('risk')} p={v.get('probability')} malicious={v.get('is_malicious')}"]
-        if self.error:
-            lines.append(f"  note: {self.error}")
-        for p in self.phases:
-            lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s")
-        for i in self.indicators:
-            lines.append(f"  [{i.severity:>8}] {i.id:<24} {i.phase or '':<8} {i.evidence[:100]}")
-        lines.append(f"  processes={len(self.processes)} endpoints={len(self.endpoints)} dns={len(self.dns)} "
-                     f"files={len(self.files)} syscalls={self.syscall_count}")
-        return "\n".join(lines)
+        """The human summary (the `table` format of the reporters)."""
+        from .report import scan_table
+
+        return scan_table(self.to_dict())
 
     def __repr__(self) -> str:
         return f"<ScanResult {self.package.get('name')!r} backend={self.backend} verdict={self.verdict}>"
@@ -157,30 +145,13 @@ class ScanResult:
 # ------------------------------------------------------------------------------- the pipeline
 
 def _heuristics(spec: PackageSpec, meta, artifact, offline: bool) -> tuple[list[Indicator], str | None]:
-    try:
-        from .heuristics import run_heuristics
-    except ImportError:
-        return [], "heuristics unavailable in this build"
+    from .heuristics import run_heuristics
+
     try:
         return list(run_heuristics(spec, meta, artifact, offline=offline)), None
     except Exception as exc:  # a heuristic bug must not hide what the sandbox saw
         log.warning("heuristics failed: %s", exc)
         return [], f"heuristics failed: {exc}"
-
-
-def _abuse(run, frames) -> list[Indicator]:
-    """Resource-abuse / tracer-tamper indicators of the hardening module, when present."""
-    try:
-        mod = importlib.import_module("slopspotter_lab.trace.abuse")
-    except ImportError:
-        return []
-    try:
-        as_dict = {"processes": frames.processes, "endpoints": frames.endpoints, "dns": frames.dns,
-                   "files": frames.files, "syscalls": frames.syscalls}
-        return list(mod.abuse_indicators(run, frames.phases, as_dict))
-    except Exception as exc:
-        log.warning("abuse indicators failed: %s", exc)
-        return []
 
 
 def _verdict(indicators: list[Indicator], dynamic: bool) -> tuple[dict, list[Indicator]]:
@@ -192,11 +163,56 @@ def _verdict(indicators: list[Indicator], dynamic: bool) -> tuple[dict, list[Ind
     return verdict, score.annotate(indicators)
 
 
+def _heuristic_only(spec, meta, package, artifact, offline, error, started) -> ScanResult:
+    """The result when nothing can run in a sandbox: heuristics and the reason why."""
+    inds, _ = _heuristics(spec, meta, artifact, offline)
+    verdict, inds = _verdict(inds, dynamic=False)
+    return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds, error=error,
+                      duration_s=time.monotonic() - started)
+
+
+def _dynamic(job, run) -> tuple[Any, list[Indicator]]:
+    """Parse what the sandbox left in /out into frames, and the dynamic indicators they show."""
+    from .trace import build_frames
+    from .trace.abuse import abuse_indicators
+    from .trace.indicators import dynamic_indicators
+
+    frames = build_frames(run.outdir)
+    try:
+        abuse = abuse_indicators(run, frames)
+    except Exception as exc:  # a detector bug must not hide the other indicators
+        log.warning("abuse indicators failed: %s", exc)
+        abuse = []
+    return frames, dynamic_indicators(frames, dict(job.canaries)) + abuse
+
+
+def _sandbox_result(job, run, chosen, package, inds, herr, started) -> ScanResult:
+    """Frames, indicators and verdict of a run, with every reason it may be incomplete."""
+    frames, dyn = _dynamic(job, run)
+    ran = bool(frames.phases)
+    verdict, all_inds = _verdict(inds + dyn, dynamic=ran)
+    errors = [e for e in (run.error, herr if ran else None) if e]
+    if not ran:
+        errors.append(f"the sandbox produced no phase records (exit {run.exit_code}): "
+                      f"{(frames.harness.get('strace_stderr') or run.stderr_head or '')[-300:]}")
+    if run.timed_out:
+        errors.append(f"the scan hit its {job.timeout:.0f} s deadline")
+    details = {"scan_id": job.scan_id, "sandbox": run.details, "sandbox_duration_s": round(run.duration_s, 3),
+               "network": frames.harness.get("network"), "harness_status": frames.harness.get("status")}
+    return ScanResult(package=package, backend=chosen.name, verdict=verdict, indicators=all_inds,
+                      phases=frames.phases, processes=frames.processes, endpoints=frames.endpoints,
+                      dns=frames.dns, files=frames.files, syscalls=frames.syscalls,
+                      syscall_count=frames.syscall_count, error="; ".join(errors) or None,
+                      duration_s=time.monotonic() - started, details=details)
+
+
 def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | None = None,
          backend: str = "auto", timeout: float = 120.0, *, offline: bool = False, execute: bool = True,
          progress: Callable[[str], None] | None = None, keep_workdir: bool = False,
-         ) -> ScanResult:
-    """Deep-scan a package name or a local artifact/source directory; see the module docstring."""
+         trace_mode: str | None = None) -> ScanResult:
+    """Deep-scan a package name or a local artifact/source directory; see the module docstring.
+
+    `trace_mode` ("gvisor" | "strace") picks the gVisor backend's tracer; other backends refuse it."""
     from .sandbox import availability, resolve_backend
     from .sandbox.jobs import build_job, new_workdir
 
@@ -213,55 +229,30 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
         meta = fetch_metadata(spec, offline=offline)
         package["version"] = meta.version or spec.version
         if meta.exists is False:
-            inds, herr = _heuristics(spec, meta, None, offline)
-            verdict, inds = _verdict(inds, dynamic=False)
-            return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds,
-                              error=f"{spec.name} does not exist on {spec.ecosystem.value}; nothing to scan",
-                              duration_s=time.monotonic() - started)
+            return _heuristic_only(spec, meta, package, None, offline,
+                                   f"{spec.name} does not exist on {spec.ecosystem.value}; nothing to scan", started)
         # no version asked for: let pip/npm pick the newest one that installs in the sandbox
         # (the registry's latest may need a newer Python); the artifact names what ran
-    chosen = resolve_backend(backend)
+    chosen = resolve_backend(backend, trace_mode=trace_mode)
     if chosen is None:
-        inds, herr = _heuristics(spec, meta, spec.path, offline)
-        verdict, inds = _verdict(inds, dynamic=False)
         why = "; ".join(f"{k}: {v[1]}" for k, v in availability().items())
-        return ScanResult(package=package, backend="none", verdict=verdict, indicators=inds,
-                          error=f"no sandbox backend available, heuristic verdict only ({why})",
-                          duration_s=time.monotonic() - started)
+        return _heuristic_only(spec, meta, package, spec.path, offline,
+                               f"no sandbox backend available, heuristic verdict only ({why})", started)
     if offline:
         raise InputError("a deep scan needs the registry to fetch the artifact; --offline allows heuristics only")
     workdir = new_workdir()
-    scan_id = uuid.uuid4().hex[:12]
     try:
         say("prefetch")
-        job, doc = build_job(spec, workdir, timeout, scan_id, execute=execute)
-        package["version"] = doc.get("dist_version") or package["version"]  # the artifact's own metadata
+        job = build_job(spec, workdir, timeout, uuid.uuid4().hex[:12], meta=meta, execute=execute,
+                        trace_mode=trace_mode)
+        package["version"] = job.version or package["version"]  # the artifact's own metadata
         if spec.is_local:
-            package["name"] = doc["dist_name"]  # never the file name
-        inds, herr = _heuristics(spec, meta, job.jobdir / "artifacts" / doc["artifact"].rsplit("/", 1)[-1], offline)
+            package["name"] = job.dist_name  # never the file name
+        inds, herr = _heuristics(spec, meta, job.artifact, offline)
         say(f"sandbox ({chosen.name})")
-        run = chosen.run(job)
+        run = chosen.run(job.sandbox)
         say("parse")
-        from .trace import build_frames
-        from .trace.indicators import dynamic_indicators
-
-        frames = build_frames(run.outdir)
-        ran = bool(frames.phases)
-        dyn = dynamic_indicators(frames, doc["canaries"]) + _abuse(run, frames)
-        verdict, all_inds = _verdict(inds + dyn, dynamic=ran)
-        errors = [e for e in (run.error, herr if ran else None) if e]
-        if not ran:
-            errors.append(f"the sandbox produced no phase records (exit {run.exit_code}): "
-                          f"{(frames.harness.get('strace_stderr') or run.stderr_head or '')[-300:]}")
-        if run.timed_out:
-            errors.append(f"the scan hit its {timeout:.0f} s deadline")
-        details = {"scan_id": scan_id, "sandbox": run.details, "sandbox_duration_s": round(run.duration_s, 3),
-                   "network": frames.harness.get("network"), "harness_status": frames.harness.get("status")}
-        return ScanResult(package=package, backend=chosen.name, verdict=verdict, indicators=all_inds,
-                          phases=frames.phases, processes=frames.processes, endpoints=frames.endpoints,
-                          dns=frames.dns, files=frames.files, syscalls=frames.syscalls,
-                          syscall_count=frames.syscall_count, error="; ".join(errors) or None,
-                          duration_s=time.monotonic() - started, details=details)
+        return _sandbox_result(job, run, chosen, package, inds, herr, started)
     finally:
         if keep_workdir:
             log.warning("kept %s", workdir)
@@ -273,20 +264,13 @@ def cli_scan(args) -> int:
     def progress(msg: str) -> None:
         print(f"[scan] {msg}", file=sys.stderr, flush=True)
 
-    if getattr(args, "trace_mode", None):
-        if args.backend != "gvisor":
-            raise InputError("--trace-mode applies to --backend gvisor only (Docker and the VM trace with strace)")
-        os.environ["SLOPSPOTTER_TRACE_MODE"] = args.trace_mode  # read by GVisorBackend
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
-                  timeout=args.timeout, progress=progress)
-    if args.format == "json":
-        print(result.to_json())
-    else:
-        print(result.summary())
-    order = {"low": 0, "medium": 1, "high": 2}
-    if getattr(args, "fail_on", None) and order.get(result.verdict.get("risk"), 0) >= order[args.fail_on]:
-        return 1
-    return 0
+                  timeout=args.timeout, progress=progress, trace_mode=getattr(args, "trace_mode", None))
+    from .model.scoring import risk_reaches
+    from .report import render_scan
+
+    print(render_scan(result, args.format))
+    return 1 if getattr(args, "fail_on", None) and risk_reaches(result.verdict.get("risk"), args.fail_on) else 0
 
 
 make_module_callable(__name__, "scan")

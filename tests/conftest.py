@@ -15,7 +15,7 @@ import pytest
 
 pytest_plugins = ["tests.fixtures.registries"]
 
-ENGINE_MARKERS = ("docker", "gvisor", "vm")
+ENGINE_MARKERS = ("docker", "gvisor", "vm", "chromium", "firefox")
 
 
 def _required() -> set[str]:
@@ -58,7 +58,15 @@ def _vm_ok() -> tuple[bool, str]:
         return False, str(exc)
 
 
-_PROBES = {"docker": _docker_ok, "gvisor": _gvisor_ok, "vm": _vm_ok}
+def _browser_ok(name: str) -> tuple[bool, str]:
+    from tests.e2e.browsers import browsers_missing
+
+    why = browsers_missing().get(name)
+    return (why is None, why or "ok")
+
+
+_PROBES = {"docker": _docker_ok, "gvisor": _gvisor_ok, "vm": _vm_ok,
+           "chromium": lambda: _browser_ok("chromium"), "firefox": lambda: _browser_ok("firefox")}
 _CACHE: dict[str, tuple[bool, str]] = {}
 
 

@@ -47,12 +47,10 @@ _TAIL = ["kit", "utils", "helper", "tools", "lite", "pro", "wrapper", "bridge", 
 
 
 def popular(ecosystem: str) -> list[str]:
-    """Popular names, most popular first, from $SLOPSPOTTER_DATA_DIR (or ../shared/data)."""
-    base = Path(os.environ.get("SLOPSPOTTER_DATA_DIR") or ROOT.parent / "shared" / "data")
-    if ecosystem == "pypi":
-        doc = json.loads((base / "top-pypi-packages.min.json").read_text())
-        return [r["project"] for r in doc["rows"]]
-    return list(json.loads((base / "top-npm-packages.json").read_text())["packages"])
+    """Popular names, most popular first: the user copy if any, else the bundled lists."""
+    from slopspotter_lab.heuristics.popular import load_popular
+
+    return load_popular(ecosystem)
 
 
 def hallucinated(n: int, known: set[str], rng: random.Random, sep: str = "-") -> list[str]:
@@ -338,9 +336,6 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="docker")
     ap.add_argument("--timeout", type=float, default=120.0)
     args = ap.parse_args(argv)
-    shared = ROOT.parent / "shared" / "data"
-    if not os.environ.get("SLOPSPOTTER_DATA_DIR") and shared.is_dir():  # as scripts/test.sh does
-        os.environ["SLOPSPOTTER_DATA_DIR"] = str(shared)
     if args.step in ("names", "all"):
         build_names(args.per_class)
     if args.step in ("scans", "all"):

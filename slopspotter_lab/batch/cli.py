@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-OUT_SUFFIXES = (".parquet", ".csv", ".jsonl")
+from ..report import rows_suffix
 
 
 def store_dir_for(out: Path) -> Path:
@@ -20,8 +20,7 @@ def cli_batch(args) -> int:
     from .core import scan_many
 
     out = Path(args.out)
-    if out.suffix.lower() not in OUT_SUFFIXES:
-        raise InputError(f"--out must end in {', '.join(OUT_SUFFIXES)}: {out.name!r}")
+    rows_suffix(out)
     if not Path(args.input).is_file():
         raise InputError(f"no such input file: {args.input}")
     store = Path(args.store) if args.store else store_dir_for(out)

@@ -139,23 +139,9 @@ class ResultStore:
     # ----------------------------------------------------------------- export
     def export(self, out: str | Path) -> Path:
         """Write the rows to .parquet, .csv or .jsonl, atomically (temp file, then rename)."""
-        out = Path(out)
-        df = self.to_frame()
-        tmp = out.with_name(f".{out.name}.tmp")
-        suffix = out.suffix.lower()
-        if suffix == ".parquet":
-            from ..errors import require
+        from ..report import write_rows
 
-            require("pyarrow", "scale")
-            df.to_parquet(tmp, index=False)
-        elif suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        elif suffix == ".jsonl":
-            df.to_json(tmp, orient="records", lines=True)
-        else:
-            raise InputError(f"--out must end in .parquet, .csv or .jsonl, not {out.name!r}")
-        tmp.replace(out)
-        return out
+        return write_rows(self.to_frame(), out)
 
     def close(self) -> None:
         self._db.close()

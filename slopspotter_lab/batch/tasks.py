@@ -29,33 +29,26 @@ class InfrastructureError(RuntimeError):
 
 
 def _transient_types() -> tuple[type, ...]:
-    types: list[type] = [InfrastructureError, ConnectionError, TimeoutError]
-    try:
-        from ..errors import BackendUnavailable
+    import requests
 
-        types.append(BackendUnavailable)
-    except ImportError:  # pragma: no cover
-        pass
+    from ..errors import BackendUnavailable
+
+    types: list[type] = [InfrastructureError, ConnectionError, TimeoutError, BackendUnavailable,
+                         requests.exceptions.ConnectionError]
     try:
-        import docker.errors
+        import docker.errors  # the docker extra: absent, no Docker errors can happen either
 
         types.append(docker.errors.DockerException)
     except ImportError:
-        pass
-    try:
-        import requests
-
-        types.append(requests.exceptions.ConnectionError)
-    except ImportError:  # pragma: no cover
         pass
     return tuple(types)
 
 
 def top_indicators(indicators: list[dict], n: int = TOP_N) -> str:
-    """The strongest indicator ids, ';'-joined (portable to CSV; order = severity, then weight)."""
-    from ..indicators import SEVERITY_RANK
+    """The strongest indicator ids, ';'-joined (portable to CSV; the order of indicators.rank)."""
+    from ..indicators import rank
 
-    ranked = sorted(indicators, key=lambda i: (-SEVERITY_RANK.get(i.get("severity"), 0), -(i.get("weight") or 0)))
+    ranked = rank(indicators)
     return ";".join(dict.fromkeys(i["id"] for i in ranked))[:400] if ranked else ""
 
 

@@ -31,7 +31,7 @@ def candidates_frame(ecosystem="pypi", top: int = 50, per_name: int = 10, operat
     eco = Ecosystem.parse(ecosystem)
     popular = load_popular(eco)[:top]
     if not popular:
-        raise InputError(f"no popular list for {eco.value}: set SLOPSPOTTER_DATA_DIR or run `slopspotter-lab data update`")
+        raise InputError(f"no popular list for {eco.value}: run `slopspotter-lab data update`")
     known = {p.lower() for p in load_popular(eco)}
     rows, seen = [], set()
     for rank, target in enumerate(popular, 1):

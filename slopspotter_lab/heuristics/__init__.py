@@ -52,13 +52,14 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
             report.suggestion = similar[0]  # "did you mean": the closest popular name
         if meta is not None:
             report.indicators += metadata.analyze_metadata(meta)
+            if artifact_path is None and meta.exists is True:  # with the artifact, its package.json speaks
+                from .scripts import install_scripts
+
+                report.indicators += [i for i in [install_scripts(meta.install_scripts, "the registry's manifest")] if i]
     if artifact_path is not None:
         from .static import analyze_artifact
 
-        static = analyze_artifact(Path(artifact_path), spec.ecosystem)
-        if any(i.id == "install_scripts" for i in static):  # the manifest and the tarball say it once
-            report.indicators = [i for i in report.indicators if i.id != "install_scripts"]
-        report.indicators += static
+        report.indicators += analyze_artifact(Path(artifact_path), spec.ecosystem)
     return report
 
 

@@ -18,7 +18,6 @@ JUMP_MAJOR = 90  # dependency-confusion uploads use 99.x, 100.x, 9000.x
 DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "temp-mail.org",
                       "yopmail.com", "trashmail.com", "sharklasers.com", "getnada.com", "dispostable.com",
                       "maildrop.cc", "tempmail.com", "mintemail.com", "throwawaymail.com"}
-_RISKY_SCRIPT = re.compile(r"curl|wget|https?://|\bnc\b|/dev/tcp|base64|eval|node\s+-e|python\s+-c|powershell|\|\s*(ba)?sh", re.I)
 
 
 def _age_days(meta: PackageMetadata, now: datetime) -> float | None:
@@ -95,16 +94,6 @@ def version_jump(meta, now):
     return None
 
 
-def install_scripts(meta, now):
-    """npm lifecycle scripts run at install time, with the user's rights."""
-    if not meta.install_scripts:
-        return None
-    risky = any(_RISKY_SCRIPT.search(v) for v in meta.install_scripts.values())
-    shown = "; ".join(f"{k}: {v[:120]}" for k, v in meta.install_scripts.items())
-    return Indicator("install_scripts", "high" if risky else "medium", f"runs at install: {shown}",
-                     extra={"scripts": meta.install_scripts})
-
-
 def url_dependency(meta, now):
     if not meta.url_dependencies:
         return None
@@ -115,7 +104,7 @@ def url_dependency(meta, now):
 
 
 DETECTORS = (new_package, single_release, empty_description, no_repository, maintainer_anomaly,
-             version_jump, install_scripts, url_dependency)
+             version_jump, url_dependency)  # install_scripts: heuristics.scripts, fed by analyze()
 
 
 def analyze_metadata(meta: PackageMetadata, now: datetime | None = None) -> list[Indicator]:

@@ -15,7 +15,7 @@ from ..indicators import Indicator
 from ..registry import OFFLINE_ERROR
 from ..registry.base import PackageMetadata
 
-TABLE = Path(__file__).with_name("import_names.csv")
+TABLE = Path(__file__).resolve().parent.parent / "data" / "import_names.csv"
 
 
 @lru_cache(maxsize=1)

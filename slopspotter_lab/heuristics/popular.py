@@ -1,7 +1,9 @@
 """Ranked popular-package lists: the reference the typosquat detector compares names against.
 
-Read from $SLOPSPOTTER_DATA_DIR when set (files named as in ../shared/data), else from the user
-cache (<cache>/data), which `slopspotter-lab data update` fills from upstream:
+Read from the user's data directory ($SLOPSPOTTER_DATA_DIR when set, else <cache>/data) when it
+holds a list, else from the copy bundled in the package (slopspotter_lab/data, with its source,
+date and licence in sources.json), so `check` works out of the box. `slopspotter-lab data
+update` refreshes the user's copy from upstream:
 - web: hugovk's top-pypi-packages (PyPI only);
 - registry: the `guarddog` wheel from PyPI, downloaded (never installed) and read as a zip,
   for both lists - the fallback where only package registries can be reached.
@@ -30,13 +32,52 @@ GUARDDOG_RESOURCES = "guarddog/analyzer/metadata/resources/"
 GUARDDOG_FILES = {Ecosystem.PYPI: "top_pypi_packages.json", Ecosystem.NPM: "top_npm_packages.json"}
 
 
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
+STALE_DAYS = 180  # `data info` suggests an update past this age
+
+
 def list_path(ecosystem: Ecosystem) -> Path | None:
-    """The file load_popular reads: data dir first, then the user cache's refreshed copy."""
-    for base in (config.data_dir(), config.cache_dir() / "data"):
+    """The file load_popular reads: the user's data dir, the user cache's refreshed copy, the bundled one."""
+    for base in (config.data_dir(), config.cache_dir() / "data", BUNDLED_DIR):
         path = base / FILES[ecosystem]
         if path.is_file():
             return path
     return None
+
+
+def list_date(doc) -> datetime | None:
+    """When the list itself was made (hugovk `last_update`, guarddog-style `downloaded_timestamp`)."""
+    if not isinstance(doc, dict):
+        return None
+    stamp = doc.get("downloaded_timestamp")
+    if isinstance(stamp, (int, float)):
+        return datetime.fromtimestamp(stamp, timezone.utc)
+    text = doc.get("last_update")
+    if isinstance(text, str):
+        try:
+            return datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    return None
+
+
+def list_info(ecosystem) -> dict:
+    """Which copy is in use, how many names, how old, and (bundled) source and licence."""
+    eco = Ecosystem.parse(ecosystem)
+    path = list_path(eco)
+    if path is None:
+        return {"ecosystem": eco.value, "path": None, "copy": None, "names": 0}
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    made = list_date(doc)
+    bundled = path.parent == BUNDLED_DIR
+    info = {"ecosystem": eco.value, "path": str(path), "copy": "bundled" if bundled else "user",
+            "names": len(parse_list(doc)), "as_of": made.date().isoformat() if made else None,
+            "age_days": round((datetime.now(timezone.utc) - made).total_seconds() / 86400, 1) if made else None,
+            "source": doc.get("source") if isinstance(doc, dict) else None, "licence": None}
+    if bundled:
+        meta = json.loads((BUNDLED_DIR / "sources.json").read_text(encoding="utf-8")).get(FILES[eco], {})
+        info.update(source=meta.get("source"), licence=meta.get("licence"), as_of=info["as_of"] or meta.get("as_of"))
+    return info
 
 
 def parse_list(doc) -> list[str]:
@@ -69,7 +110,8 @@ _LOOKED_UP: dict[tuple, tuple[float, str | None, float]] = {}
 RECHECK_SECONDS = 5.0  # how often to stat the list file again (check runs thousands of names)
 
 
-def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
+def list_version(ecosystem: Ecosystem) -> tuple[str | None, float]:
+    """(path, mtime) of the list in force: what caches built from the list are keyed on."""
     import os
     import time
 
@@ -81,7 +123,11 @@ def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
         path = list_path(ecosystem)
         seen = (now, str(path) if path else None, path.stat().st_mtime if path else 0.0)
         _LOOKED_UP[key] = seen
-    return _load(ecosystem, seen[1], seen[2])
+    return seen[1], seen[2]
+
+
+def _current(ecosystem: Ecosystem) -> tuple[tuple[str, ...], dict[str, int]]:
+    return _load(ecosystem, *list_version(ecosystem))
 
 
 def load_popular(ecosystem) -> list[str]:
@@ -102,11 +148,15 @@ def popular_rank(name: str, ecosystem) -> int | None:
 
 # ----------------------------------------------------------------- refresh
 def _write(ecosystem: Ecosystem, doc: dict) -> Path:
-    target = config.cache_dir() / "data" / FILES[ecosystem]
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Into the user's data dir (atomically), where it takes precedence over the bundled copy."""
+    target = config.data_dir() / FILES[ecosystem]
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc))
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc))
+        tmp.replace(target)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror} (set SLOPSPOTTER_DATA_DIR to a writable folder)") from exc
     return target
 
 
@@ -166,12 +216,17 @@ def cli_data(args) -> int:
         return 0
     if action in (None, "info"):
         for eco in FILES:
-            path = list_path(eco)
-            if path is None:
+            info = list_info(eco)
+            if info["path"] is None:
                 print(f"{eco.value}: no list (run `slopspotter-lab data update`)")
                 continue
-            age = datetime.now(timezone.utc).timestamp() - path.stat().st_mtime
-            print(f"{eco.value}: {len(load_popular(eco))} names from {path} (file age {age / 86400:.1f} days)")
+            copy = "bundled copy" if info["copy"] == "bundled" else "user copy (takes precedence over the bundled one)"
+            age = f"list as of {info['as_of']}, {info['age_days']:.0f} days old" if info["age_days"] is not None else "date unknown"
+            print(f"{eco.value}: {info['names']} names, {copy}: {info['path']} ({age})")
+            if info.get("source"):
+                print(f"  source: {info['source']}" + (f"; licence: {info['licence']}" if info.get("licence") else ""))
+            if info["age_days"] is not None and info["age_days"] > STALE_DAYS:
+                print(f"  older than {STALE_DAYS} days: `slopspotter-lab data update` refreshes it")
         return 0
     raise InputError(f"unknown data action {action!r}: use update or info")
 

@@ -15,38 +15,40 @@ import math
 import re
 import tempfile
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from ..ecosystems import Ecosystem
 from ..indicators import Indicator
+from .scripts import LIFECYCLE, install_scripts
 
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
                "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")  # a build hook sits beside one of these
-LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 NATIVE_SOURCES = {".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".go", ".f90", ".cu"}
 BINARY_MAGIC = {b"\x7fELF": "ELF", b"MZ": "PE/Windows", b"\xcf\xfa\xed\xfe": "Mach-O",
                 b"\xfe\xed\xfa\xcf": "Mach-O", b"\xca\xfe\xba\xbe": "Mach-O universal"}
 
-NETWORK_MODULES = {"socket", "urllib", "urllib.request", "urllib2", "http.client", "httplib",
-                   "requests", "httpx", "aiohttp", "ftplib", "smtplib", "telnetlib", "urllib3", "pycurl"}
-PROCESS_CALLS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+NETWORK_MODULES = frozenset({"socket", "urllib", "urllib.request", "urllib2", "http.client", "httplib",
+                   "requests", "httpx", "aiohttp", "ftplib", "smtplib", "telnetlib", "urllib3", "pycurl"})
+PROCESS_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
                  "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
                  "os.popen", "os.spawnl", "os.spawnv", "os.spawnlp", "os.spawnvp", "os.execv", "os.execve",
-                 "os.execl", "os.execvp", "pty.spawn", "os.startfile", "commands.getoutput"}
-NETWORK_CALLS = {"urllib.request.urlopen", "urlopen", "urllib.request.urlretrieve", "urlretrieve",
+                 "os.execl", "os.execvp", "pty.spawn", "os.startfile", "commands.getoutput"})
+NETWORK_CALLS = frozenset({"urllib.request.urlopen", "urlopen", "urllib.request.urlretrieve", "urlretrieve",
                  "requests.get", "requests.post", "requests.request", "httpx.get", "httpx.post",
                  "socket.socket", "socket.create_connection", "http.client.HTTPConnection",
-                 "http.client.HTTPSConnection", "urllib2.urlopen"}
-EXEC_CALLS = {"exec", "eval", "compile", "__import__", "builtins.exec", "builtins.eval", "execfile",
-              "runpy.run_path", "runpy.run_module", "importlib.import_module"}
-DECODE_CALLS = {"base64.b64decode", "base64.b32decode", "base64.b85decode", "base64.a85decode",
+                 "http.client.HTTPSConnection", "urllib2.urlopen"})
+EXEC_CALLS = frozenset({"exec", "eval", "compile", "__import__", "builtins.exec", "builtins.eval", "execfile",
+              "runpy.run_path", "runpy.run_module", "importlib.import_module"})
+DECODE_CALLS = frozenset({"base64.b64decode", "base64.b32decode", "base64.b85decode", "base64.a85decode",
                 "base64.decodebytes", "base64.urlsafe_b64decode", "b64decode", "bytes.fromhex",
                 "binascii.unhexlify", "binascii.a2b_base64", "codecs.decode", "zlib.decompress",
                 "marshal.loads", "lzma.decompress", "bz2.decompress", "gzip.decompress", "unhexlify",
-                "pickle.loads"}
+                "pickle.loads"})
+SOCKET_CALLS = frozenset({"socket.socket", "socket.create_connection"})
 
 DOWNLOAD_EXEC = re.compile(
     r"(curl|wget)\b[^\n|;]{0,200}\|\s*(sudo\s+)?(ba|z|da)?sh\b|(curl|wget)\b[^\n]{0,200}(-o|-O|>)\s*\S+[^\n]{0,80}(&&|;)\s*(chmod|sh|bash|\./)"
@@ -139,15 +141,15 @@ class _PyVisitor(ast.NodeVisitor):
             self.strings.append((node.lineno, text))
 
 
-_TAILS: dict[int, tuple[frozenset, tuple]] = {}
+@lru_cache(maxsize=None)
+def _tails(names: frozenset[str]) -> tuple[frozenset, tuple]:
+    """(bare function names, ".dotted" suffixes) of a call-name set (frozensets cache their hash)."""
+    return frozenset(n for n in names if "." not in n), tuple("." + n for n in names if "." in n)
 
 
-def _matches(name: str, names: set[str]) -> bool:
+def _matches(name: str, names: frozenset[str]) -> bool:
     """Exact dotted name, a dotted suffix of it, or a bare function name (aliases resolved earlier)."""
-    key = id(names)
-    if key not in _TAILS:
-        _TAILS[key] = (frozenset(n for n in names if "." not in n), tuple("." + n for n in names if "." in n))
-    bare, dotted = _TAILS[key]
+    bare, dotted = _tails(names)
     return name in names or name.rsplit(".", 1)[-1] in bare or name.endswith(dotted)
 
 
@@ -184,7 +186,7 @@ def analyze_python(rel: str, text: str, build_time: bool) -> list[Indicator]:
             out.append(_ind("setup_process", "high", f"{rel}:{line} {where}{name}()"))
         if build_time and _matches(name, NETWORK_CALLS):
             out.append(_ind("setup_network", "high", f"{rel}:{line} {where}{name}()"))
-        if name.endswith("dup2") and any(_matches(c, {"socket.socket", "socket.create_connection"}) for _, c, _ in v.calls):
+        if name.endswith("dup2") and any(_matches(c, SOCKET_CALLS) for _, c, _ in v.calls):
             out.append(_ind("reverse_shell", "critical", f"{rel}:{line} socket + os.dup2 (stdio bound to a socket)"))
     if build_time and not any(i.id == "setup_network" for i in out):
         net = sorted(v.imports & NETWORK_MODULES)
@@ -278,16 +280,15 @@ def _npm_scripts(root: Path) -> tuple[dict[str, str], list[Indicator], set[str]]
         except ValueError:
             continue
         scripts = {k: str(v) for k, v in (doc.get("scripts") or {}).items() if k in LIFECYCLE}
-        if not scripts:
+        found = install_scripts(scripts, "package.json")
+        if found is None:
             return {}, [], set()
         base = manifest.parent
         runs = set()
         for cmd in scripts.values():
             for tok in re.findall(r"[\w./-]+\.(?:js|cjs|mjs|sh|py)\b", cmd):
                 runs.add(str((base / tok).resolve().relative_to(root.resolve())) if (base / tok).exists() else tok)
-        risky = any(SHELL_RUNNERS.search(c) or DOWNLOAD_EXEC.search(c) for c in scripts.values())
-        shown = "; ".join(f"{k}: {v[:120]}" for k, v in scripts.items())
-        return scripts, [_ind("install_scripts", "high" if risky else "medium", f"package.json runs at install: {shown}")], runs
+        return scripts, [found], runs
     return {}, [], set()
 
 

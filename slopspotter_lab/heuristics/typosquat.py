@@ -260,35 +260,21 @@ class _Reference:
         self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
 
 
-_REFS: dict[tuple, tuple[tuple, _Reference]] = {}
-
-
+@lru_cache(maxsize=16)
 def _reference(eco: Ecosystem, names: tuple[str, ...]) -> _Reference:
-    """Built once per list object (keyed by identity: hashing 5,000 names per call is slow)."""
-    key = (eco, id(names))
-    hit = _REFS.get(key)
-    if hit is None or hit[0] is not names:
-        if len(_REFS) > 16:
-            _REFS.clear()
-        hit = _REFS[key] = (names, _Reference(names, eco))
-    return hit[1]
+    """The index of an explicit reference list (small lists: tests, notebooks)."""
+    return _Reference(names, eco)
+
+
+@lru_cache(maxsize=8)
+def _popular_reference(eco: Ecosystem, size: int, version: tuple) -> _Reference:
+    """The index of the top `size` popular names, built once per version of the popular list."""
+    return _Reference(reference_names(eco, size), eco)
 
 
 def reference_names(ecosystem, size: int | None = None) -> tuple[str, ...]:
     eco = Ecosystem.parse(ecosystem)
-    return _head(popular_names(eco), size or REFERENCE_SIZE[eco])
-
-
-_HEADS: dict[tuple, tuple[tuple, tuple]] = {}
-
-
-def _head(names: tuple[str, ...], size: int) -> tuple[str, ...]:
-    """The same tuple object for the same list and size, so _reference's identity key holds."""
-    key = (id(names), size)
-    hit = _HEADS.get(key)
-    if hit is None or hit[0] is not names:
-        hit = _HEADS[key] = (names, names[:size])
-    return hit[1]
+    return popular_names(eco)[:size or REFERENCE_SIZE[eco]]
 
 
 def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
@@ -357,8 +343,12 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
 
     eco = Ecosystem.parse(ecosystem)
     q = normalize_name(name, eco)
-    ref = _reference(eco, reference_names(eco) if reference is None else
-                     reference if isinstance(reference, tuple) else tuple(reference))
+    if reference is None:
+        from .popular import list_version
+
+        ref = _popular_reference(eco, REFERENCE_SIZE[eco], list_version(eco))
+    else:
+        ref = _reference(eco, tuple(reference))
     if q in ref.rank:
         return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
     near = process.extract(q, ref.edit_targets, scorer=OSA.distance, score_cutoff=2, limit=8)

@@ -1,4 +1,4 @@
-"""The three native messaging requests (DESIGN 4.3): ping, check, deep-scan.
+"""The native messaging requests (DESIGN 4.3): ping, check, check-text, deep-scan.
 
 Handlers take the decoded message dict and return the reply dict; a bad message raises
 MessageError, which the host turns into `{"success": false, "error": ...}`. Nothing heavy is
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 NOT_AVAILABLE = "Deep scan not available; heuristic only."
 MAX_CHECK_PACKAGES = 500
-LIST_LIMIT = 200  # rows per list in a deep-scan result before the frame limit even matters
+MAX_TEXT_CHARS = 1_000_000  # a check-text body larger than this is refused (pages send blocks)
 # Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
 # so tests can run a slow fake scan without Docker. Never set it in real use.
 TEST_SCAN_ENV = "SLOPSPOTTER_TEST_ONLY_SCAN_FN"
@@ -149,7 +149,52 @@ def handle_check(msg: dict) -> dict:
                                           offline=offline or config.offline(), workers=8)
             for i, rec in zip(idx, records):
                 results[i] = rec
+    from ..explain import reason
+
+    for rec in results:
+        rec["reason"] = reason(rec)
     return {"success": True, "results": results}
+
+
+def handle_check_text(msg: dict) -> dict:
+    """Extract install commands from free text with the project's one grammar, check every
+    package they name; each result carries the command it came from (DESIGN 4.3)."""
+    from ..inputs import extract_commands
+
+    text = _field(msg, "text", str)
+    if len(text) > MAX_TEXT_CHARS:
+        raise MessageError(f"'text' has {len(text)} characters (limit {MAX_TEXT_CHARS})")
+    only = _field(msg, "ecosystem", str, required=False)
+    if only is not None and only not in ("pypi", "npm"):
+        raise MessageError(f"'ecosystem' must be pypi or npm, not {only!r}")
+    offline = _field(msg, "offline", bool, required=False, default=False)
+    commands, origins = [], []
+    for cmd in extract_commands(text):
+        if only and cmd.ecosystem != only:
+            continue
+        ref = {"tool": cmd.tool, "ecosystem": cmd.ecosystem, "line": cmd.line, "text": cmd.text,
+               "notes": list(cmd.notes)}
+        commands.append(ref)
+        origins.extend((ref, dep) for dep in cmd.packages)
+    checkable = [dep for _, dep in origins if dep.checkable]
+    if len(checkable) > MAX_CHECK_PACKAGES:
+        raise MessageError(f"{len(checkable)} packages in one text (limit {MAX_CHECK_PACKAGES})")
+    checked = iter(handle_check({"packages": [{"name": d.name, "ecosystem": d.ecosystem} for d in checkable],
+                                 "offline": offline})["results"] if checkable else [])
+    results = []
+    for ref, dep in origins:
+        if dep.checkable:
+            rec = next(checked)
+        else:  # a URL, path or VCS requirement: named, but not a registry name to check
+            rec = _error_record(dep.name, dep.ecosystem, dep.note or "not a registry package")
+            from ..explain import reason
+
+            rec["reason"] = reason(rec)
+        rec["command"] = {k: ref[k] for k in ("tool", "line", "text")}
+        if dep.spec:
+            rec["spec"] = dep.spec
+        results.append(rec)
+    return {"success": True, "commands": commands, "results": results}
 
 
 # ---------------------------------------------------------------- deep-scan
@@ -158,7 +203,7 @@ def language_to_ecosystem(language: str) -> str | None:
     return _LANGUAGES.get(language.strip().lower())
 
 
-def _scan_function() -> Callable:
+def scan_function() -> Callable:
     spec = os.environ.get(TEST_SCAN_ENV)
     if spec:
         module_name, _, func = spec.partition(":")
@@ -173,60 +218,32 @@ def _as_dict(result: Any) -> dict:
     return result.to_dict()
 
 
-def _indicator_line(ind: dict) -> str:
-    text = f"[{ind.get('severity', '?')}] {ind.get('id', '?')}"
-    if ind.get("evidence"):
-        text += f": {ind['evidence']}"
-    return text
-
-
-def _ranked(indicators: list[dict]) -> list[dict]:
-    """Indicators that pushed the verdict most come first (model weight, then severity)."""
-    from ..indicators import SEVERITY_RANK
-
-    return sorted(indicators, key=lambda d: (-(d.get("weight") or 0.0), -SEVERITY_RANK.get(d.get("severity"), 0)))
-
-
-def _unique(items, limit: int = LIST_LIMIT) -> list[str]:
-    return list(dict.fromkeys(i for i in items if i))[:limit]
-
-
-def _endpoint_line(row: dict) -> str:
-    host = row.get("hostname") or row.get("address") or "?"
-    port = row.get("port")
-    where = f"{host}:{port}" if port not in (None, "") else str(host)
-    return f"{row.get('protocol') or 'tcp'} {where} ({row.get('outcome') or 'attempt'}, phase {row.get('phase')})"
-
-
-def _file_line(row: dict) -> str:
-    cat = f" [{row['category']}]" if row.get("category") else ""
-    return f"{row.get('op')} {row.get('path')}{cat} (phase {row.get('phase')})"
-
-
 def to_extension_result(scan: dict, package: str, language: str) -> dict:
     """Map scan JSON (DESIGN 4.1) to the shape the extension reads (DESIGN 4.3)."""
+    from ..report import scan_lists
+
     verdict = scan.get("verdict") or {}
-    indicators = _ranked([i for i in scan.get("indicators") or [] if isinstance(i, dict)])
-    files = sorted(scan.get("files") or [], key=lambda r: r.get("category") is None)  # categorised first
+    lists = scan_lists(scan)
     return {
         "packageName": package,
         "language": language,
         "isMalicious": bool(verdict.get("is_malicious")),
         "confidence": float(verdict.get("probability") or 0.0),
         "riskLevel": verdict.get("risk"),
-        "indicators": [_indicator_line(i) for i in indicators],
-        "indicatorDetails": indicators,
-        "networkConnections": _unique([_endpoint_line(r) for r in scan.get("endpoints") or []]
-                                      + [f"dns {r.get('hostname')}" for r in scan.get("dns") or []]),
-        "fileOperations": _unique(_file_line(r) for r in files),
-        "processSpawns": _unique(" ".join(map(str, r.get("argv") or [r.get("exe") or ""])) for r in scan.get("processes") or []),
+        "indicators": lists["indicators"],
+        "indicatorDetails": lists["indicator_details"],
+        "networkConnections": lists["network"],
+        "fileOperations": lists["files"],
+        "processSpawns": lists["processes"],
         "backend": scan.get("backend"),
         "error": scan.get("error"),
     }
 
 
-def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto") -> dict:
-    """Scan one package and return the extension-shaped reply (runs in a worker thread)."""
+def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: str = "auto",
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Scan one package and return the extension-shaped reply (runs in a worker thread);
+    `progress(stage)` is called as the scan moves on (metadata, prefetch, sandbox, parse)."""
     eco = language_to_ecosystem(language)
     if eco is None:
         return {"success": False, "error": NOT_AVAILABLE, "heuristicOnly": True}
@@ -238,7 +255,8 @@ def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: 
     except InputError as exc:
         return {"success": False, "error": str(exc)}
     try:
-        scan = _as_dict(_scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout))
+        kwargs = {"progress": progress} if progress else {}
+        scan = _as_dict(scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
     except Exception as exc:
         log.exception("deep scan of %s failed", package)
         return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
@@ -254,13 +272,15 @@ def parse_deep_scan(msg: dict) -> dict:
     language = _field(msg, "language", str, required=False, default="Python")
     vm_image = _field(msg, "vmImagePath", str, required=False)
     timeout = _field(msg, "timeout", (int, float), required=False, default=120.0)
+    progress = _field(msg, "progress", bool, required=False, default=False)
     if not package.strip():
         raise MessageError("'packageName' is empty")
     if not 0 < timeout <= 3600:
         raise MessageError("'timeout' must be between 0 and 3600 seconds")
     return {"package": package.strip(), "language": language, "timeout": float(timeout),
-            "backend": "libvirt" if vm_image else "auto"}
+            "backend": "libvirt" if vm_image else "auto", "progress": progress}
 
 
-HANDLERS: dict[str, Callable[[dict], dict]] = {"ping": handle_ping, "check": handle_check}
+HANDLERS: dict[str, Callable[[dict], dict]] = {"ping": handle_ping, "check": handle_check,
+                                              "check-text": handle_check_text}
 ASYNC_TYPES = {"deep-scan", "deep_scan", "deepScan"}

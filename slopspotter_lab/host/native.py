@@ -1,6 +1,6 @@
 """`slopspotter-lab host`: the native messaging host the browser extension talks to.
 
-One reader loop answers ping and check inline; deep scans go to a small thread pool so a
+One reader loop answers ping, check and check-text inline; deep scans go to a small thread pool so a
 scan in flight never blocks ping or check. Replies carry the request's `id` when it had one
 (replies to deep scans may then arrive out of order). Every bad frame or message gets an
 error reply and the loop goes on; only the end of stdin (or a truncated frame, after which
@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
@@ -96,7 +97,7 @@ class Host:
                 self._submit_scan(parse_deep_scan(msg), req_id)
                 return
             if kind not in HANDLERS:
-                raise MessageError(f"unknown message type {kind!r} (known: ping, check, deep-scan)")
+                raise MessageError(f"unknown message type {kind!r} (known: ping, check, check-text, deep-scan)")
             reply = HANDLERS[kind](msg)
         except MessageError as exc:
             reply = _error(str(exc))
@@ -111,7 +112,7 @@ class Host:
         if getattr(self, "_warmed", False) or os.environ.get("SLOPSPOTTER_HOST_WARM", "1") == "0":
             return
         self._warmed = True
-        threading.Thread(target=_warm_check, name="warm-check", daemon=True).start()
+        threading.Thread(target=warm_check, name="warm-check", daemon=True).start()
 
     @staticmethod
     def _tag(reply: dict, req_id: Any) -> dict:
@@ -125,7 +126,22 @@ class Host:
                 self.send(_error(f"{self._pending} deep scans already queued; try again later", req_id))
                 return
             self._pending += 1
+        if kwargs.pop("progress", False) and req_id is not None:
+            kwargs["progress"] = self._progress(req_id)
+            kwargs["progress"]("queued")
         self._pool.submit(self._scan_job, kwargs, req_id)
+
+    def _progress(self, req_id: Any):
+        """Progress frames for a deep scan that asked for them ({"progress": true}, and an id to
+        tie them to): only long-lived ports want them, a one-shot sendNativeMessage would take
+        the first frame for the reply."""
+        started = time.monotonic()
+
+        def send(stage: str) -> None:
+            self.send({"type": "progress", "id": req_id, "stage": stage,
+                       "elapsed_s": round(time.monotonic() - started, 2)})
+
+        return send
 
     def _scan_job(self, kwargs: dict, req_id: Any) -> None:
         try:
@@ -139,7 +155,7 @@ class Host:
         self.send(self._tag(reply, req_id))
 
 
-def _warm_check() -> None:
+def warm_check() -> None:
     try:
         from ..check import check_records
 

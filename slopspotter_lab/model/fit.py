@@ -26,14 +26,17 @@ from typing import Any, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError  # noqa: F401  (raised by check_is_fitted; re-exported)
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
 MISSING_FEATURE = "scan_missing"
 FORMAT_VERSION = 1
+CALIBRATIONS = ("auto", "platt", "isotonic", "none")
 
 
 def _transform(values: np.ndarray, spec: dict) -> np.ndarray:
@@ -93,6 +96,23 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.fixed_features = fixed_features
         self.nonnegative = nonnegative
 
+    def _validate_params(self) -> None:
+        """Refuse bad parameters before any fitting (ValueError naming the parameter)."""
+        checks = {
+            "C": self.C > 0,
+            "calibration": self.calibration in CALIBRATIONS,
+            "cv": isinstance(self.cv, int) and self.cv >= 2,
+            "isotonic_min": isinstance(self.isotonic_min, int) and self.isotonic_min >= 0,
+            "medium_fpr": 0 < self.medium_fpr < 1,
+            "high_fpr": 0 < self.high_fpr <= self.medium_fpr,
+            "min_support": isinstance(self.min_support, int) and self.min_support >= 0,
+            "class_weight": self.class_weight in ("balanced_by_scan", "balanced", None) or isinstance(self.class_weight, dict),
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError("invalid ScoringModel parameter(s): " + ", ".join(f"{n}={getattr(self, n)!r}" for n in bad)
+                             + f" (calibration one of {CALIBRATIONS}; C > 0; cv >= 2; 0 < high_fpr <= medium_fpr < 1)")
+
     # ------------------------------------------------------------ design matrix
     def _names(self, X) -> list[str]:
         if self.feature_names:
@@ -103,7 +123,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     def _design(self, X) -> np.ndarray:
         """Transform, add scan_missing, impute missing dynamic values with 0 (flag carries it)."""
-        names = self.names_in_
+        names = self.feature_names_in_
         if hasattr(X, "columns"):
             X = X[names].to_numpy(dtype=float)
         X = np.asarray(X, dtype=float)
@@ -129,7 +149,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
     def _split(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(columns the regression fits, fixed log-odds offset from prior-weighted features)."""
-        names = [*self.names_in_, MISSING_FEATURE]
+        names = [*self.feature_names_in_, MISSING_FEATURE]
         fit_cols = [j for j, n in enumerate(names) if n not in self.fixed_]
         offset = np.zeros(len(Z))
         for j, n in enumerate(names):
@@ -142,46 +162,55 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             C=self.C, class_weight=None if self.class_weight == "balanced_by_scan" else self.class_weight,
             max_iter=5000, random_state=self.random_state))
 
-    def _sample_weight(self, Z: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-        """With "balanced_by_scan", classes are balanced within scanned and unscanned rows apart.
+    def _sample_weight(self, Z: np.ndarray, y: np.ndarray, given=None) -> np.ndarray | None:
+        """The caller's sample weights, times the "balanced_by_scan" balance: classes balanced
+        within scanned and unscanned rows apart.
 
         A corpus's share of malicious rows among scanned packages and among name-only checks
         is an accident of how it was built; balancing each group keeps that accident out of the
         `scan_missing` weight, which then measures what a missing scan hides.
         """
+        given = None if given is None else np.asarray(given, dtype=float)
+        if given is not None and (given.shape != (len(y),) or (given < 0).any()):
+            raise ValueError(f"sample_weight must be {len(y)} non-negative numbers")
         if self.class_weight != "balanced_by_scan":
-            return None
+            return given
         missing = Z[:, -1] > 0
-        w = np.ones(len(y))
+        w = np.ones(len(y)) if given is None else given.copy()
         for group in (missing, ~missing):
             for label in (0, 1):
                 cell = group & (y == label)
                 if cell.any():
-                    w[cell] = group.sum() / (2.0 * cell.sum())
+                    w[cell] *= group.sum() / (2.0 * cell.sum())
         return w
 
     # ------------------------------------------------------------ fitting
-    def fit(self, X, y):
-        """Fit weights on all rows; calibration and thresholds on out-of-fold scores."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit weights on all rows; calibration and thresholds on out-of-fold scores.
+
+        `sample_weight` (one non-negative number per row) weighs rows in the regression and the
+        calibration, on top of the class balance `class_weight` asks for."""
+        self._validate_params()
         y = np.asarray(y).astype(int)
-        self.names_in_ = self._names(X)
-        unknown = set(self.dynamic_features) - set(self.names_in_)
+        self.feature_names_in_ = np.asarray(self._names(X), dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        unknown = set(self.dynamic_features) - set(self.feature_names_in_)
         if unknown:
             raise ValueError(f"dynamic_features not among the features: {sorted(unknown)}")
         self.fixed_ = {}
-        support = (np.nan_to_num(np.asarray(X[self.names_in_] if hasattr(X, "columns") else X, float)) != 0).sum(axis=0)
-        for n, k in zip(self.names_in_, support):
+        support = (np.nan_to_num(np.asarray(X[list(self.feature_names_in_)] if hasattr(X, "columns") else X, float)) != 0).sum(axis=0)
+        for n, k in zip(self.feature_names_in_, support):
             if k < self.min_support or n in set(self.fixed_features):
                 self._fix(n)
-        self.support_ = {n: int(k) for n, k in zip(self.names_in_, support)}
+        self.support_ = {n: int(k) for n, k in zip(self.feature_names_in_, support)}
         self.classes_ = np.array([0, 1])
-        for _ in range(len(self.names_in_) + 1):
+        for _ in range(len(self.feature_names_in_) + 1):
             Z, offset = self._split(self._design(X))
-            weight = self._sample_weight(Z, y)
+            weight = self._sample_weight(Z, y, sample_weight)
             fit_params = {} if weight is None else {"logisticregression__sample_weight": weight}
             self.pipeline_ = self._estimator().fit(Z, y, **fit_params)
             negative = [n for n, w in self.raw_weights()[0].items()
-                        if self.nonnegative and w < 0 and n in self.names_in_ and n not in self.fixed_]
+                        if self.nonnegative and w < 0 and n in self.feature_names_in_ and n not in self.fixed_]
             if not negative:
                 break
             for n in negative:  # evidence of trouble never lowers the risk: back to the prior
@@ -189,25 +218,25 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         folds = max(2, min(self.cv, int(np.bincount(y, minlength=2).min())))
         oof = offset + cross_val_predict(self._estimator(), Z, y, method="decision_function", params=fit_params,
                                          cv=StratifiedKFold(folds, shuffle=True, random_state=self.random_state))
-        self.calibration_ = self._fit_calibration(oof, y)
+        self.calibration_ = self._fit_calibration(oof, y, weight)
         p_oof = self._calibrate(oof)
         self.thresholds_ = self._fit_thresholds(p_oof, y)
         self.n_train_ = {"malicious": int(y.sum()), "benign": int((1 - y).sum())}
         return self
 
-    def _fit_calibration(self, scores: np.ndarray, y: np.ndarray) -> dict:
+    def _fit_calibration(self, scores: np.ndarray, y: np.ndarray, weight=None) -> dict:
         method = self.calibration
         if method == "auto":
             method = "isotonic" if len(y) >= self.isotonic_min else "platt"
         if method == "none":
             return {"method": "none"}
         if method == "isotonic":
-            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y)
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, y, sample_weight=weight)
             return {"method": "isotonic", "x": [float(v) for v in iso.X_thresholds_],
                     "y": [float(v) for v in iso.y_thresholds_]}
         if method != "platt":
             raise ValueError(f"unknown calibration {method!r}")
-        platt = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+        platt = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y, sample_weight=weight)
         return {"method": "platt", "a": float(platt.coef_[0, 0]), "b": float(platt.intercept_[0])}
 
     def _calibrate(self, scores: np.ndarray) -> np.ndarray:
@@ -235,6 +264,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------ prediction
     def decision_function(self, X) -> np.ndarray:
         """Uncalibrated log-odds: fitted part plus the fixed offset of prior-weighted features."""
+        check_is_fitted(self, "pipeline_")
         Z, offset = self._split(self._design(X))
         return self.pipeline_.decision_function(Z) + offset
 
@@ -247,19 +277,21 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= self.thresholds_["high"]).astype(int)
 
     def predict_risk(self, X) -> list[str]:
+        from .scoring import RISKS
+
         p = self.predict_proba(X)[:, 1]
-        t = self.thresholds_
-        return ["high" if v >= t["high"] else "medium" if v >= t["medium"] else "low" for v in p]
+        return [next((r for r in reversed(RISKS[1:]) if v >= self.thresholds_[r]), RISKS[0]) for v in p]
 
     # ------------------------------------------------------------ explanation
     def raw_weights(self) -> tuple[dict[str, float], float]:
         """Weights on the transformed (unscaled) features, with the scaler folded in."""
+        check_is_fitted(self, "pipeline_")
         scaler, lr = self.pipeline_[0], self.pipeline_[-1]
         scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
         w = lr.coef_[0] / scale
         b = float(lr.intercept_[0] - np.sum(lr.coef_[0] * scaler.mean_ / scale))
         fitted = iter(w)
-        names = [*self.names_in_, MISSING_FEATURE]
+        names = [*self.feature_names_in_, MISSING_FEATURE]
         return {n: float(self.fixed_[n]["weight"]) if n in self.fixed_ else float(next(fitted)) for n in names}, b
 
     def explain(self, X, top: int = 5) -> list[list[tuple[str, float]]]:
@@ -287,7 +319,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
 
         weights, intercept = self.raw_weights()
         features = []
-        for n in self.names_in_:
+        for n in self.feature_names_in_:
             spec = {"name": n, "weight": round(weights[n], 8), "dynamic": n in set(self.dynamic_features)}
             spec.update({k: v for k, v in self._spec(n).items() if k not in ("name", "weight", "dynamic")})
             spec.setdefault("transform", "identity")

@@ -9,17 +9,17 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 
 def reliability_table(y, p, bins: int = 10) -> list[dict]:
-    """Equal-width bins of predicted probability: count, mean prediction, observed rate."""
+    """Equal-width bins of predicted probability (scikit-learn's calibration_curve binning):
+    count, mean prediction, observed rate, for the bins that hold any prediction."""
+    from sklearn.calibration import calibration_curve
+
     y, p = np.asarray(y, float), np.asarray(p, float)
     edges = np.linspace(0, 1, bins + 1)
-    idx = np.clip(np.digitize(p, edges[1:-1], right=False), 0, bins - 1)
-    rows = []
-    for b in range(bins):
-        mask = idx == b
-        if mask.any():
-            rows.append({"lo": float(edges[b]), "hi": float(edges[b + 1]), "count": int(mask.sum()),
-                         "mean_predicted": float(p[mask].mean()), "observed": float(y[mask].mean())})
-    return rows
+    counts = np.bincount(np.searchsorted(edges[1:-1], p), minlength=bins)
+    observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="uniform")
+    filled = [b for b in range(bins) if counts[b]]
+    return [{"lo": float(edges[b]), "hi": float(edges[b + 1]), "count": int(counts[b]),
+             "mean_predicted": float(mp), "observed": float(ob)} for b, ob, mp in zip(filled, observed, predicted)]
 
 
 def expected_calibration_error(y, p, bins: int = 10) -> float:

@@ -18,15 +18,16 @@ def _axes(ax):
 
 
 def reliability_diagram(y, p, bins: int = 10, ax=None, label: str = "model"):
-    """Observed malicious rate against mean predicted probability per bin; diagonal = perfect."""
+    """Observed malicious rate against mean predicted probability per bin (scikit-learn's
+    CalibrationDisplay; the dashed diagonal is perfect calibration); dot size = rows in the bin."""
+    from sklearn.calibration import CalibrationDisplay
+
     fig, ax = _axes(ax)
+    CalibrationDisplay.from_predictions(y, p, n_bins=bins, ax=ax,
+                                        name=f"{label} (ECE {expected_calibration_error(y, p, bins):.3f})")
     table = reliability_table(y, p, bins)
-    xs = [r["mean_predicted"] for r in table]
-    ys = [r["observed"] for r in table]
-    sizes = [20 + 200 * r["count"] / max(1, len(p)) for r in table]
-    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
-    ax.plot(xs, ys, marker="o", lw=1.5, label=f"{label} (ECE {expected_calibration_error(y, p, bins):.3f})")
-    ax.scatter(xs, ys, s=sizes, alpha=0.3)
+    ax.scatter([r["mean_predicted"] for r in table], [r["observed"] for r in table],
+               s=[20 + 200 * r["count"] / max(1, len(p)) for r in table], alpha=0.3)
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted probability", ylabel="observed malicious rate",
            title="Reliability diagram")
     ax.legend(loc="upper left", fontsize="small")

@@ -20,7 +20,12 @@ from typing import Any, Iterable
 from . import features as feat
 
 DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
-RISKS = ("low", "medium", "high")
+RISKS = ("low", "medium", "high")  # the one risk order; thresholds for medium and high are in the model file
+
+
+def risk_reaches(risk: str | None, level: str) -> bool:
+    """True when `risk` is at or above `level` (--fail-on, policies); unknown risks never reach."""
+    return risk in RISKS and RISKS.index(risk) >= RISKS.index(level)
 
 
 def _transform(value: float, spec: dict[str, Any]) -> float:
@@ -107,9 +112,8 @@ class Model:
         return _sigmoid(z)
 
     def risk_of(self, probability: float) -> str:
-        if probability >= self.thresholds["high"]:
-            return "high"
-        return "medium" if probability >= self.thresholds["medium"] else "low"
+        """The highest risk whose threshold the probability reaches (low has none)."""
+        return next((r for r in reversed(RISKS[1:]) if probability >= self.thresholds[r]), RISKS[0])
 
     def score_features(self, row: dict[str, float | None]) -> Score:
         """Score a feature row (None = missing dynamic feature)."""

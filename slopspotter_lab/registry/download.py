@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from ..errors import InputError, RegistryError
 from .base import Artifact, PackageMetadata
-from .http import session, timeout
+from .http import iter_capped, session, timeout
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
@@ -88,7 +88,7 @@ def download_artifact(meta: PackageMetadata, dest: Path, kind: str | None = None
     cap = max_bytes()
     if art.size and art.kind != "tarball" and art.size > cap:  # npm size is unpacked size
         raise RegistryError(f"{art.filename} is {art.size} bytes, over the {cap}-byte cap")
-    hashes, total = _Hashes(), 0
+    hashes = _Hashes()
     fd, tmp = tempfile.mkstemp(dir=dest, prefix=".part-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -99,10 +99,7 @@ def download_artifact(meta: PackageMetadata, dest: Path, kind: str | None = None
             with resp:
                 if resp.status_code != 200:
                     raise RegistryError(f"download answered HTTP {resp.status_code}: {art.url}")
-                for chunk in resp.iter_content(256 * 1024):
-                    total += len(chunk)
-                    if total > cap:
-                        raise RegistryError(f"{art.filename} exceeds the {cap}-byte cap")
+                for chunk in iter_capped(resp, cap, art.filename, 256 * 1024):
                     hashes.update(chunk)
                     out.write(chunk)
         hashes.verify(art)

@@ -75,11 +75,17 @@ def get_text(url: str, *, accept: str) -> tuple[int, str | None, str]:
     return 200, body.decode(encoding, errors="replace"), ctype
 
 
-def _read_capped(resp, cap: int, url: str) -> bytes:
-    chunks, total = [], 0
-    for chunk in resp.iter_content(64 * 1024):
+def iter_capped(resp, cap: int, what: str, chunk_size: int = 64 * 1024):
+    """The body of a streamed response in chunks; RegistryError as soon as it passes `cap` bytes.
+
+    The one size-capped read loop: registry documents and artifact downloads both go through it."""
+    total = 0
+    for chunk in resp.iter_content(chunk_size):
         total += len(chunk)
         if total > cap:
-            raise RegistryError(f"registry document over {cap} bytes: {url}")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise RegistryError(f"{what} is over the {cap}-byte cap")
+        yield chunk
+
+
+def _read_capped(resp, cap: int, url: str) -> bytes:
+    return b"".join(iter_capped(resp, cap, f"registry document {url}"))

@@ -36,19 +36,23 @@ def availability() -> dict[str, tuple[bool, str]]:
     return out
 
 
-def resolve_backend(name: str = "auto"):
+def resolve_backend(name: str = "auto", trace_mode: str | None = None):
     """Return a backend instance, or None for heuristics only (auto with nothing available).
 
     An explicitly requested backend that cannot run raises BackendUnavailable (exit 3).
+    `trace_mode` picks gVisor's tracer, and only gVisor has a choice.
     """
+    if trace_mode is not None and name != "gvisor":
+        raise InputError("--trace-mode applies to --backend gvisor only (Docker and the VM trace with strace)")
     if name == "none":
         return None
     if name != "auto":
         cls = backend_class(name)
-        ok, why = cls.available()
+        options = {"trace_mode": trace_mode} if trace_mode else {}
+        ok, why = cls.available(**options)
         if not ok:
             raise BackendUnavailable(f"backend {name!r} is unavailable: {why}")
-        return cls()
+        return cls(**options)
     for candidate in AUTO_ORDER:
         try:
             cls = backend_class(candidate)

@@ -3,39 +3,24 @@ temp job directories whose owner is gone."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from . import BACKEND_CLASSES, backend_class
+from .base import remove_older_than
 from .jobs import TMP_PREFIX
 
 
 def cleanup_tempdirs(max_age_s: float = 3600.0, root: str | None = None) -> int:
     """Remove our job dirs older than max_age_s (a live scan never runs that long)."""
-    removed = 0
-    base = Path(root or tempfile.gettempdir())
-    for path in base.glob(TMP_PREFIX + "*"):
-        try:
-            if time.time() - path.stat().st_mtime > max_age_s:
-                shutil.rmtree(path, ignore_errors=True)
-                removed += 1
-        except OSError:
-            continue
-    return removed
+    return remove_older_than(Path(root or tempfile.gettempdir()).glob(TMP_PREFIX + "*"), max_age_s)
 
 
 def cleanup_all(all_owners: bool = False) -> dict[str, int]:
     out = {}
     for name in BACKEND_CLASSES:
         try:
-            cls = backend_class(name)
-            try:
-                out[name] = cls().cleanup_strays(all_owners=all_owners)
-            except TypeError:
-                out[name] = cls().cleanup_strays()
+            out[name] = backend_class(name)().cleanup_strays(all_owners=all_owners)
         except Exception as exc:  # a backend that cannot load has nothing to clean
             out[name] = 0
             out[f"{name}_error"] = str(exc)[:200]
@@ -50,4 +35,4 @@ def cli_cleanup(args) -> int:
     return 0
 
 
-__all__ = ["cleanup_all", "cleanup_tempdirs", "cli_cleanup", "os"]
+__all__ = ["cleanup_all", "cleanup_tempdirs", "cli_cleanup"]

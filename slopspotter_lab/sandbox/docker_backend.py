@@ -6,8 +6,9 @@ read-only root with sized tmpfs mounts, pids/memory/CPU limits, an init process,
 this library enforces itself. /out is a tmpfs, copied out with get_archive while the harness
 waits for us; the container is always removed, and strays of crashed runs are found by label.
 
-Subclass it for other Docker runtimes (gVisor): override `runtime`, `cap_add` or
-`extra_host_config()`.
+Subclass it for other Docker runtimes (gVisor): override `runtime` / `runtime_for()`,
+`container_kwargs()`, and report what the runtime captured from `live_facts()` /
+`exit_facts()` (they land in `SandboxRun.details`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from ..errors import BackendUnavailable
-from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id
+from .base import LABEL, NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id, owner_alive
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,8 @@ def owner_labels(scan_id: str) -> dict[str, str]:
             f"{LABEL}.host": socket.gethostname(), f"{LABEL}.scan-id": scan_id}
 
 
-def owner_alive(labels: dict[str, str]) -> bool:
-    if labels.get(f"{LABEL}.boot-id") != boot_id() or labels.get(f"{LABEL}.host") != socket.gethostname():
-        return False
-    try:
-        os.kill(int(labels.get(f"{LABEL}.owner-pid", "0")), 0)
-        return True
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
+def labels_owner_alive(labels: dict[str, str]) -> bool:
+    return owner_alive(labels.get(f"{LABEL}.owner-pid"), labels.get(f"{LABEL}.boot-id"), labels.get(f"{LABEL}.host"))
 
 
 def _client(timeout: int = 30):
@@ -115,17 +108,13 @@ class DockerBackend(Backend):
             return False, str(exc)
         if cls.runtime and cls.runtime not in (client.info().get("Runtimes") or {}):
             return False, f"Docker runtime {cls.runtime!r} is not registered"
-        missing = [tag for tag in cls.images.values() if not _image_present(client, tag)]
+        missing = [tag for tag in cls.images.values() if image_created(tag, client) is None]
         if missing:
             return False, f"image(s) {', '.join(missing)} missing: run `slopspotter-lab images build`"
         return True, f"Docker {client.version().get('Version', '?')}" + (f" runtime {cls.runtime}" if cls.runtime else "")
 
     def image_for(self, job: SandboxJob) -> str:
         return self.images.get(job.image, job.image)
-
-    def extra_host_config(self, job: SandboxJob) -> dict:
-        """Hook for subclasses: more keyword arguments for containers.create()."""
-        return {}
 
     def container_kwargs(self, job: SandboxJob) -> dict:
         lim = job.limits
@@ -161,49 +150,57 @@ class DockerBackend(Backend):
             stdin_open=False,
             tty=False,
         )
-        if self.runtime:
-            kwargs["runtime"] = self.runtime
-        kwargs.update(self.extra_host_config(job))
+        if self.runtime_for(job):
+            kwargs["runtime"] = self.runtime_for(job)
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
-        self._reap_once()
+        self.reap_once()
         outdir = Path(job.jobdir).parent / "out"
         outdir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
         container = None
         timed_out, exit_code, error = False, None, None
-        stdout = ""
+        stdout = stderr = ""
+        details = {"image": self.image_for(job), "runtime": self.runtime_for(job) or "runc"}
         try:
             container = self.client.containers.create(**self.container_kwargs(job))
             container.start()
-            done = self._wait_done(container, job.timeout)
-            timed_out = not done
+            timed_out = not self._wait_done(container, job.timeout)
             container.reload()
             if container.status == "running":
+                details.update(self.live_facts(container))
                 try:
                     _extract_limited(self._tar_out(container), outdir, job.limits.output_bytes)
                 except Exception as exc:  # a crashed harness still lets us report what happened
                     error = f"could not copy /out: {exc}"
                 container.kill()
-            res = container.wait(timeout=30)
-            exit_code = res.get("StatusCode")
+            exit_code = container.wait(timeout=30).get("StatusCode")
             stdout = container.logs(stdout=True, stderr=False, tail=200).decode(errors="replace")
             stderr = container.logs(stdout=False, stderr=True, tail=200).decode(errors="replace")
         except BackendUnavailable:
             raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            stderr = ""
         finally:
             if container is not None:
+                details.update(self.exit_facts(container))
                 self._remove(container)
-        if timed_out and not error:
-            error = None
         return SandboxRun(backend=self.name, outdir=outdir, exit_code=exit_code, timed_out=timed_out,
                           duration_s=time.monotonic() - start, stdout_head=stdout[-4000:],
-                          stderr_head=stderr[-4000:], error=error,
-                          details={"image": self.image_for(job), "runtime": self.runtime or "runc"})
+                          stderr_head=stderr[-4000:], error=error, details=details)
+
+    def runtime_for(self, job: SandboxJob) -> str | None:
+        """The Docker runtime this job runs under (None: the engine's default, runc)."""
+        return self.runtime
+
+    def live_facts(self, container) -> dict:
+        """Hook: facts read while the container still runs, reported in SandboxRun.details."""
+        return {}
+
+    def exit_facts(self, container) -> dict:
+        """Hook: facts read after the container stopped, before it is removed (SandboxRun.details)."""
+        return {}
 
     def _tar_out(self, container):
         """Stream /out as a tar (get_archive cannot see tmpfs mounts, so tar runs inside)."""
@@ -249,19 +246,6 @@ class DockerBackend(Backend):
                 time.sleep(0.5)
         log.warning("could not remove container %s", container.name)
 
-    _reaped = False  # per process: strays of crashed runs are reaped before the first scan
-
-    def _reap_once(self) -> None:
-        if DockerBackend._reaped:
-            return
-        DockerBackend._reaped = True
-        try:
-            removed = self.cleanup_strays()
-            if removed:
-                log.info("removed %d stray container(s) of crashed runs", removed)
-        except Exception as exc:  # reaping is housekeeping: never fail a scan over it
-            log.warning("stray reaping failed: %s", exc)
-
     def cleanup_strays(self, all_owners: bool = False) -> int:
         """Remove our containers whose owner process is gone (or all of ours with all_owners)."""
         try:
@@ -272,7 +256,7 @@ class DockerBackend(Backend):
         for c in client.containers.list(all=True, filters={"label": LABEL}):
             if not c.name.startswith(NAME_PREFIX):
                 continue
-            if not all_owners and owner_alive(c.labels):
+            if not all_owners and labels_owner_alive(c.labels):
                 continue
             try:
                 c.remove(force=True, v=True)
@@ -282,9 +266,11 @@ class DockerBackend(Backend):
         return removed
 
 
-def _image_present(client, tag: str) -> bool:
+def image_created(tag: str, client=None) -> str | None:
+    """When the image was built, or None when it is absent (or the engine cannot be asked).
+
+    The one image-presence check: the backends, `doctor` and `images build` read it."""
     try:
-        client.images.get(tag)
-        return True
-    except Exception:
-        return False
+        return (client or _client(timeout=10)).images.get(tag).attrs.get("Created") or "?"
+    except Exception:  # docker.errors.ImageNotFound, an engine that went away, no SDK
+        return None

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 
 from . import availability
-from .docker_backend import IMAGES
+from .docker_backend import IMAGES, image_created
 
 
 def report(vm_restore: bool = True) -> dict:
     """Every backend's (works, why), the sandbox images, the host tools scans use, and whether a
     VM really restores from its saved state (`vm_restore=False` skips that: it starts a VM)."""
     backends = {name: {"available": ok, "detail": why} for name, (ok, why) in availability().items()}
-    images = {}
-    for which, tag in IMAGES.items():
-        if shutil.which("docker"):
-            res = subprocess.run(["docker", "image", "inspect", "--format", "{{.Created}}", tag],
-                                 capture_output=True, text=True)
-            images[which] = {"tag": tag, "present": res.returncode == 0,
-                             "created": res.stdout.strip() or None}
-        else:
-            images[which] = {"tag": tag, "present": False, "created": None}
+    created = {which: image_created(tag) for which, tag in IMAGES.items()}
+    images = {which: {"tag": tag, "present": created[which] is not None, "created": created[which]}
+              for which, tag in IMAGES.items()}
     tools = {t: bool(shutil.which(t)) for t in ("docker", "npm", "strace", "debootstrap", "virsh", "runsc")}
     out = {"backends": backends, "images": images, "tools": tools}
     if vm_restore and backends.get("libvirt", {}).get("available"):
@@ -37,9 +29,6 @@ def report(vm_restore: bool = True) -> dict:
 
 def cli_doctor(args) -> int:
     info = report(vm_restore=not getattr(args, "quick", False))
-    if getattr(args, "format", None) == "json":
-        print(json.dumps(info, indent=1))
-        return 0
     for name, b in info["backends"].items():
         print(f"{name:<8} {'ok ' if b['available'] else 'NO '} {b['detail']}")
     for which, i in info["images"].items():

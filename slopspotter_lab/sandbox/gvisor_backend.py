@@ -13,7 +13,8 @@ Both modes get a watchdog: if the Docker engine stops answering (a sandbox drown
 processes can take the engine's calls past their timeouts) the container is killed by name at
 the deadline plus GRACE_S, so a scan always ends close to its deadline.
 
-The mode is the constructor's `trace_mode`, else $SLOPSPOTTER_TRACE_MODE, else strace.
+The mode is the job's `trace_mode` (scan(trace_mode=...), --trace-mode), else the
+constructor's, else the user's default $SLOPSPOTTER_TRACE_MODE, else `gvisor`.
 Runtimes are registered by scripts/setup.d/70-gvisor.sh.
 """
 
@@ -22,10 +23,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
-from .base import NAME_PREFIX, SandboxJob, SandboxRun
+from .base import NAME_PREFIX, SandboxJob, SandboxRun, remove_older_than
 from .docker_backend import DockerBackend
 
 log = logging.getLogger(__name__)
@@ -42,23 +42,17 @@ class GVisorBackend(DockerBackend):
 
     def __init__(self, client=None, trace_mode: str | None = None):
         super().__init__(client)
-        trace_mode = trace_mode or os.environ.get("SLOPSPOTTER_TRACE_MODE") or "gvisor"
-        if trace_mode not in RUNTIMES:
-            raise ValueError(f"trace_mode must be one of {', '.join(RUNTIMES)}, not {trace_mode!r}")
-        self.trace_mode = trace_mode
-        self.runtime = RUNTIMES[trace_mode]
-        self._last_container_id: str | None = None
-        self._last_state: dict = {}
-        self._last_memory: dict = {}
+        self.trace_mode = _mode(trace_mode)
+        self.runtime = RUNTIMES[self.trace_mode]
 
     @classmethod
-    def available(cls) -> tuple[bool, str]:
+    def available(cls, trace_mode: str | None = None) -> tuple[bool, str]:
         ok, why = super().available()
         if not ok:
             if "not registered" in why:
                 why += " (install and register gVisor with: bash scripts/setup.d/70-gvisor.sh)"
             return ok, why
-        mode = os.environ.get("SLOPSPOTTER_TRACE_MODE") or "gvisor"
+        mode = _mode(trace_mode)
         if mode == "gvisor":
             from .docker_backend import _client
 
@@ -69,6 +63,13 @@ class GVisorBackend(DockerBackend):
                                "user cannot read and clean (run as root, or SLOPSPOTTER_TRACE_MODE=strace)")
         return True, f"{why}; trace mode {mode}"
 
+    def mode_for(self, job: SandboxJob) -> str:
+        """The job's trace mode, else this backend's."""
+        return _mode(job.trace_mode or self.trace_mode)
+
+    def runtime_for(self, job: SandboxJob) -> str:
+        return RUNTIMES[self.mode_for(job)]
+
     def container_kwargs(self, job: SandboxJob) -> dict:
         kwargs = super().container_kwargs(job)
         # tmpfs lives in the Sentry's memory: if scratch space can reach the memory limit, a disk
@@ -78,12 +79,11 @@ class GVisorBackend(DockerBackend):
         for path in ("/home", "/tmp"):
             opts = kwargs["tmpfs"][path].split(",")
             kwargs["tmpfs"][path] = ",".join(f"size={scratch}m" if o.startswith("size=") else o for o in opts)
-        if self.trace_mode == "gvisor":
+        if self.mode_for(job) == "gvisor":
             kwargs["environment"] = {**kwargs["environment"], "SLOPSPOTTER_TRACER": "none"}
         return kwargs
 
     def run(self, job: SandboxJob) -> SandboxRun:
-        self._last_container_id, self._last_state, self._last_memory = None, {}, {}
         fired = threading.Event()
         timer = threading.Timer(job.timeout + GRACE_S, _hard_kill, args=(f"{NAME_PREFIX}{job.scan_id}", fired))
         timer.daemon = True
@@ -95,21 +95,30 @@ class GVisorBackend(DockerBackend):
         if fired.is_set():
             run.timed_out = True
             run.details["watchdog"] = f"container killed by the watchdog at the deadline + {GRACE_S:.0f} s"
-        run.details["trace_mode"] = self.trace_mode
-        run.details["container_id"] = self._last_container_id
-        if self._last_state.get("OOMKilled") or self._last_memory.get("oom_kill"):
-            run.details["oom_killed"] = True  # the sandbox (sentry, or a stub of it) hit its memory cgroup
-        if self._last_memory:
-            run.details["memory_cgroup"] = self._last_memory
-        if self.trace_mode == "gvisor":
-            self._collect_gvisor_log(job, run)
+        run.details["trace_mode"] = self.mode_for(job)
+        if self.mode_for(job) == "gvisor":
+            self._collect_gvisor_log(run)
         return run
 
-    def _collect_gvisor_log(self, job: SandboxJob, run: SandboxRun) -> None:
+    def live_facts(self, container) -> dict:
+        """The memory cgroup, read while the container still exists: an OOM kill shows here."""
+        memory = memory_pressure(container.id)
+        return {"memory_cgroup": memory, **({"oom_killed": True} if memory.get("oom_kill") else {})} if memory else {}
+
+    def exit_facts(self, container) -> dict:
+        """The container id (the runsc boot log is named by it) and whether Docker saw an OOM kill."""
+        try:
+            container.reload()
+        except Exception as exc:  # an engine that stopped answering: keep the state last seen
+            log.debug("could not reload %s: %s", container.name, exc)
+        state = (getattr(container, "attrs", None) or {}).get("State") or {}
+        return {"container_id": container.id, **({"oom_killed": True} if state.get("OOMKilled") else {})}
+
+    def _collect_gvisor_log(self, run: SandboxRun) -> None:
         """Find this container's boot log, convert it into /out/trace.log, delete it."""
         from ..trace.gvisor_log import convert_file, find_boot_logs
 
-        logs = find_boot_logs(RUNSC_LOGDIR, self._last_container_id or "")
+        logs = find_boot_logs(RUNSC_LOGDIR, run.details.get("container_id") or "")
         if not logs:
             run.details["trace_truncated"] = "gVisor wrote no syscall log for this container"
             return
@@ -127,24 +136,9 @@ class GVisorBackend(DockerBackend):
         host: older than an hour (no scan lasts that long), or with all_owners any idle one."""
         removed = super().cleanup_strays(all_owners=all_owners)
         idle = 60.0 if all_owners else 3600.0
-        for path in RUNSC_LOGDIR.glob("runsc.log.*") if os.access(RUNSC_LOGDIR, os.W_OK) else []:
-            try:
-                if time.time() - path.stat().st_mtime > idle:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
+        if os.access(RUNSC_LOGDIR, os.W_OK):
+            removed += remove_older_than(RUNSC_LOGDIR.glob("runsc.log.*"), idle)
         return removed
-
-    def _tar_out(self, container):
-        """Read the container's memory cgroup while it still exists, then copy /out."""
-        self._last_memory = memory_pressure(container.id)
-        return super()._tar_out(container)
-
-    def _remove(self, container) -> None:
-        self._last_container_id = container.id  # the runsc boot log is named by it
-        self._last_state = (getattr(container, "attrs", None) or {}).get("State") or {}
-        super()._remove(container)
 
 
 def memory_pressure(container_id: str) -> dict:
@@ -172,6 +166,14 @@ def memory_pressure(container_id: str) -> dict:
         if out:
             return out
     return out
+
+
+def _mode(trace_mode: str | None) -> str:
+    """A valid trace mode: the one given, else $SLOPSPOTTER_TRACE_MODE (the user's default), else gvisor."""
+    mode = trace_mode or os.environ.get("SLOPSPOTTER_TRACE_MODE") or "gvisor"
+    if mode not in RUNTIMES:
+        raise ValueError(f"trace_mode must be one of {', '.join(RUNTIMES)}, not {mode!r}")
+    return mode
 
 
 def _hard_kill(name: str, fired: threading.Event) -> None:

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import BackendUnavailable, InputError
-from .docker_backend import IMAGES
+from ..errors import InputError
+from .docker_backend import IMAGES, image_created
 
 BASE_TAG = "slopspotter-lab/base:bookworm"
 RECIPE_LABEL = "io.slopspotter-lab.recipe"  # hash of the files an image was built from
@@ -43,10 +43,6 @@ def _run(argv: list[str], label: str) -> None:
     print(f"[images] {label} done in {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
 
 
-def _have(tag: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
-
-
 def recipe_hash(*dirs: Path) -> str:
     """sha256 over the names and bytes of every file in `dirs`: what an image is built from."""
     import hashlib
@@ -68,10 +64,12 @@ def docker_recipe(which: str, source: str = "mirror") -> str:
 
 def image_recipe(tag: str) -> str | None:
     """The recipe label of a built image, or None (absent, or built before images were stamped)."""
-    res = subprocess.run(["docker", "image", "inspect", "--format", f'{{{{index .Config.Labels "{RECIPE_LABEL}"}}}}', tag],
-                         capture_output=True, text=True)
-    value = res.stdout.strip() if res.returncode == 0 else ""
-    return value if value and value != "<no value>" else None
+    from .docker_backend import _client
+
+    try:
+        return (_client(timeout=10).images.get(tag).labels or {}).get(RECIPE_LABEL)
+    except Exception:  # absent image, engine gone, no SDK
+        return None
 
 
 def build_docker_image(which: str, source: str = "mirror", mirror: str | None = None, force: bool = False) -> str:
@@ -82,17 +80,18 @@ def build_docker_image(which: str, source: str = "mirror", mirror: str | None = 
     root = images_root()
     tag = IMAGES[which]
     want = docker_recipe(which, source)
-    have = image_recipe(tag) if _have(tag) else None
+    present = image_created(tag) is not None
+    have = image_recipe(tag) if present else None
     if have == want and not force:
         print(f"[images] {tag} present and current (recipe {want}; --force rebuilds)", file=sys.stderr)
         return tag
-    if _have(tag) and not force:
+    if present and not force:
         print(f"[images] {tag} is stale (recipe {have or 'unstamped'}, now {want}): rebuilding", file=sys.stderr)
         force = True
     args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which,
             "--label", f"{RECIPE_LABEL}={want}", "--label", f"{VERSION_LABEL}={__version__}"]
     if source == "mirror":
-        if (force and BASE_TAG not in _BASE_BUILT) or not _have(BASE_TAG):
+        if (force and BASE_TAG not in _BASE_BUILT) or image_created(BASE_TAG) is None:
             argv = ["bash", str(root / "rootfs" / "build-rootfs.sh"), BASE_TAG]
             if mirror:
                 argv.append(mirror)
@@ -112,13 +111,8 @@ def cli_images(args) -> int:
     which = ["python", "node", "vm"] if args.which == "all" else [args.which]
     for name in which:
         if name == "vm":
-            try:
-                from .vm.image import build_vm_image
-            except ImportError as exc:
-                if args.which == "all":
-                    print(f"[images] skipping vm: its builder is not available ({exc})", file=sys.stderr)
-                    continue
-                raise BackendUnavailable(f"the VM image builder is not available: {exc}") from exc
+            from .vm.image import build_vm_image
+
             build_vm_image(source=args.source if args.source != "registry" else "mirror", mirror=args.mirror,
                            force=args.force)
             continue

@@ -2,7 +2,8 @@
 
 The layout is the contract between scan() and the harness (the VM and gVisor backends reuse
 it unchanged): job.json holds the ecosystem, artifact path, phases and their deadlines, the
-package user's name and this scan's canary values.
+package user's name and this scan's canary values. `build_job` returns a `PreparedJob` that
+carries the same facts, typed, to the backend (`job.sandbox`) and to the parser.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import secrets
 import shutil
 import string
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from ..ecosystems import Ecosystem, PackageSpec
 from .base import Limits, SandboxJob
@@ -44,36 +47,77 @@ def new_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
 
 
-def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, execute: bool = True,
-              linger_s: float = 6.0, limits: Limits | None = None) -> tuple[SandboxJob, dict]:
-    """Fill workdir/job with harness + artifacts + job.json; return the job and job.json."""
-    jobdir = workdir / "job"
+@dataclass(frozen=True)
+class PreparedJob:
+    """One scan's job, prepared on the host: what the backend runs and what the parser needs.
+
+    Everything is known once, here: the artifact's host path and the path the harness sees, the
+    distribution's name and version as prefetch read them, the deadlines and the trace mode."""
+
+    sandbox: SandboxJob  # what Backend.run() takes: image, /in directory, command, limits, trace mode
+    artifact: Path  # the target artifact on the host (inside jobdir/artifacts)
+    artifact_in_sandbox: str  # the same file as the harness sees it (/in/artifacts/...)
+    dist_name: str
+    version: str | None
+    ecosystem: Ecosystem
+    scan_id: str
+    timeout: float  # the overall deadline, seconds
+    linger_s: float  # how long survivors of a phase are still traced
+    phase_timeouts: Mapping[str, float] = field(default_factory=dict)
+    canaries: Mapping[str, str] = field(default_factory=dict)
+    execute: bool = True
+    modules_shipped: tuple[str, ...] = ()  # the import phase's fallback (prefetch read them from the artifact)
+
+    @property
+    def jobdir(self) -> Path:
+        return self.sandbox.jobdir
+
+    @property
+    def trace_mode(self) -> str | None:
+        return self.sandbox.trace_mode
+
+    def job_json(self) -> dict:
+        """job.json, the contract between the host and the harness."""
+        eco = self.ecosystem.value
+        return {"ecosystem": eco, "deps_dir": "/in/artifacts/deps",
+                "npm_cache": "/in/artifacts/npm-cache/_cacache" if self.ecosystem is Ecosystem.NPM else None,
+                "scan_id": self.scan_id, "user": USER, "timeout": self.timeout, "linger_s": self.linger_s,
+                "execute": self.execute, "artifact": self.artifact_in_sandbox, "dist_name": self.dist_name,
+                "modules_shipped": list(self.modules_shipped),
+                "phase_timeouts": dict(self.phase_timeouts), "canaries": dict(self.canaries),
+                "trace": {"string_limit": 256, "max_bytes": 48 * 1024 * 1024}}
+
+
+def _copy_harness(jobdir: Path) -> None:
     (jobdir / "harness").mkdir(parents=True, exist_ok=True)
     for name in HARNESS_FILES:
         shutil.copy2(HARNESS_DIR / name, jobdir / "harness" / name)
+
+
+def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, *, meta=None,
+              execute: bool = True, trace_mode: str | None = None, linger_s: float = 6.0,
+              limits: Limits | None = None) -> PreparedJob:
+    """Fill workdir/job with harness + artifacts + job.json and return the prepared job.
+
+    `meta` is the registry metadata the scan already fetched (so it is not fetched twice)."""
+    jobdir = workdir / "job"
+    _copy_harness(jobdir)
     artifacts = jobdir / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    doc: dict = {"ecosystem": spec.ecosystem.value, "deps_dir": "/in/artifacts/deps", "npm_cache": None}
     if spec.ecosystem is Ecosystem.PYPI:
-        artifact, info = prefetch_pypi(spec, artifacts)
-        image = "python"
+        fetched, image = prefetch_pypi(spec, artifacts, meta), "python"
     else:
-        artifact, info, cache = prefetch_npm(spec, artifacts)
-        doc["npm_cache"] = "/in/artifacts/npm-cache/_cacache"
-        image = "node"
+        fetched, image = prefetch_npm(spec, artifacts)[0], "node"
     work = max(timeout - linger_s - 8.0, 10.0)
-    doc.update(
-        scan_id=scan_id, user=USER, timeout=timeout, linger_s=linger_s, execute=execute,
-        artifact=f"/in/artifacts/{artifact.name}", dist_name=info.name, dist_version=info.version,
-        modules_shipped=info.modules,
-        phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
-        canaries=make_canaries(),
-        trace={"string_limit": 256, "max_bytes": 48 * 1024 * 1024},
-    )
-    (jobdir / "job.json").write_text(json.dumps(doc, indent=1))
+    sandbox = SandboxJob(image=image, jobdir=jobdir, command=["python3", "/in/harness/main.py", "/in/job.json"],
+                         timeout=timeout, scan_id=scan_id, limits=limits or Limits(), trace_mode=trace_mode)
+    job = PreparedJob(sandbox=sandbox, artifact=fetched.path, artifact_in_sandbox=f"/in/artifacts/{fetched.path.name}",
+                      dist_name=fetched.name, version=fetched.version, ecosystem=spec.ecosystem, scan_id=scan_id,
+                      timeout=timeout, linger_s=linger_s, execute=execute, modules_shipped=fetched.modules,
+                      phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
+                      canaries=make_canaries())
+    (jobdir / "job.json").write_text(json.dumps(job.job_json(), indent=1))
     for path in [jobdir, *jobdir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     (jobdir / "job.json").chmod(0o600)  # canaries: for the root harness only
-    job = SandboxJob(image=image, jobdir=jobdir, command=["python3", "/in/harness/main.py", "/in/job.json"],
-                     timeout=timeout, scan_id=scan_id, limits=limits or Limits())
-    return job, doc
+    return job

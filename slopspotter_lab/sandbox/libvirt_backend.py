@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import BackendUnavailable
-from .base import NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id
+from .base import NAME_PREFIX, Backend, SandboxJob, SandboxRun, boot_id, owner_alive, remove_older_than
 from .vm import libvirt_uri, ssh, vm_dir
 from .vm.domain import META_NS, retarget_saved_xml
 from .vm.image import image_dir, load_manifest
@@ -33,17 +33,6 @@ RESTORED_SSH_S = 120.0  # a restored guest answers in seconds; this is for a mac
 GUEST_PID_FILE = "/run/slop-job.pid"
 # Like a systemd-resolved laptop, and where the harness's fake resolver listens (as in Docker).
 RESOLV_CONF = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n"
-_reaped_in_this_process = False
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _owner(dom) -> tuple[int | None, str | None, str | None]:
@@ -139,10 +128,7 @@ class LibvirtBackend(Backend):
             raise
 
     def run(self, job: SandboxJob) -> SandboxRun:
-        global _reaped_in_this_process
-        if not _reaped_in_this_process:
-            _reaped_in_this_process = True
-            self.cleanup_strays()
+        self.reap_once()
         t0 = time.monotonic()
         outdir = Path(job.jobdir).parent / "out"  # like Docker: inside the scan's workdir, removed with it
         outdir.mkdir(parents=True, exist_ok=True)
@@ -170,8 +156,8 @@ class LibvirtBackend(Backend):
             if dom is not None:
                 try:
                     dom.destroy()
-                except Exception:
-                    pass
+                except Exception as exc:  # already gone; autodestroy covers the rest
+                    log.debug("destroy %s: %s", name, exc)
             if conn is not None:
                 conn.close()  # autodestroy removes anything still running
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -199,44 +185,48 @@ class LibvirtBackend(Backend):
     # -- cleanup -------------------------------------------------------------------------
     def cleanup_strays(self, all_owners: bool = False) -> int:
         """Destroy our domains and remove run dirs whose owner process is gone (every one with all_owners)."""
-        removed = 0
-        me, boot = os.getpid(), boot_id()
-
         def stray(pid, owner_boot) -> bool:
-            if pid == me:
-                return False
-            return all_owners or owner_boot != boot or not pid or not _pid_alive(pid)
+            return pid != os.getpid() and (all_owners or not owner_alive(pid, owner_boot))
 
+        return self._reap_domains(stray) + _reap_run_dirs(stray)
+
+    def _reap_domains(self, stray) -> int:
         try:
             conn = self._connect()
         except BackendUnavailable:
-            conn = None
-        if conn is not None:
-            try:
-                for dom in conn.listAllDomains():
-                    if not dom.name().startswith(VM_PREFIX):
-                        continue
-                    pid, owner_boot, _ = _owner(dom)
-                    if pid is not None and stray(pid, owner_boot):
-                        try:
-                            dom.destroy()
-                            removed += 1
-                        except Exception:
-                            pass
-            finally:
-                conn.close()
-        runs = vm_dir() / "runs"
-        for run_dir in runs.iterdir() if runs.exists() else ():
-            try:
-                doc = json.loads((run_dir / "owner.json").read_text())
-            except (OSError, ValueError):  # half-made: only reap it when clearly abandoned
-                if time.time() - run_dir.stat().st_mtime < 300:
+            return 0
+        removed = 0
+        try:
+            for dom in conn.listAllDomains():
+                pid, owner_boot, _ = _owner(dom) if dom.name().startswith(VM_PREFIX) else (None, None, None)
+                if pid is None or not stray(pid, owner_boot):
                     continue
-                doc = {"pid": 0, "boot": None}
-            if stray(doc.get("pid", 0), doc.get("boot")):
-                shutil.rmtree(run_dir, ignore_errors=True)
-                removed += 1
+                try:
+                    dom.destroy()
+                    removed += 1
+                except Exception as exc:  # gone meanwhile
+                    log.debug("could not destroy %s: %s", dom.name(), exc)
+        finally:
+            conn.close()
         return removed
+
+
+def _reap_run_dirs(stray) -> int:
+    """Run dirs of stray owners; half-made ones (no owner.json) once clearly abandoned (5 min)."""
+    runs = vm_dir() / "runs"
+    if not runs.exists():
+        return 0
+    removed, half_made = 0, []
+    for run_dir in runs.iterdir():
+        try:
+            doc = json.loads((run_dir / "owner.json").read_text())
+        except (OSError, ValueError):
+            half_made.append(run_dir)
+            continue
+        if stray(doc.get("pid", 0), doc.get("boot")):
+            shutil.rmtree(run_dir, ignore_errors=True)
+            removed += 1
+    return removed + remove_older_than(half_made, 300)
 
 
 def _tail(run_dir: Path, n: int = 2000) -> str:

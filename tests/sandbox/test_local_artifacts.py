@@ -115,10 +115,10 @@ def test_shipped_modules_skip_tooling_and_metadata():
 def test_job_names_the_distribution_from_metadata(tmp_path):
     sdist = pack_sdist(CORPUS / "pypi" / "slop-import-beacon", tmp_path / "src")
     odd = shutil.copy(sdist, tmp_path / "slop-import-beacon-0.1.0.tar.gz")  # what split('-')[0] got wrong
-    job, doc = build_job(parse_spec(str(odd), "pypi"), tmp_path / "work", timeout=60, scan_id="t1")
-    assert doc["dist_name"] == "slop-import-beacon" and doc["dist_version"] == "0.1.0"
-    assert doc["modules_shipped"] == ["slop_import_beacon"]
-    assert json.loads((job.jobdir / "job.json").read_text())["dist_name"] == "slop-import-beacon"
+    job = build_job(parse_spec(str(odd), "pypi"), tmp_path / "work", timeout=60, scan_id="t1")
+    assert (job.dist_name, job.version, job.modules_shipped) == ("slop-import-beacon", "0.1.0", ("slop_import_beacon",))
+    doc = json.loads((job.jobdir / "job.json").read_text())
+    assert doc["dist_name"] == "slop-import-beacon" and doc["modules_shipped"] == ["slop_import_beacon"]
 
 
 # ----------------------------------------------------------------------------- real scans (Docker)

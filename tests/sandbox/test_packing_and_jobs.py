@@ -56,16 +56,52 @@ def test_canaries_are_unique_and_realistic():
 
 def test_job_directory_layout(tmp_path):
     spec = parse_spec(str(CORPUS / "npm" / "slop-benign-npm-lib"), "npm")
-    job, doc = build_job(spec, tmp_path, timeout=60, scan_id="t123")
-    assert isinstance(job, SandboxJob) and job.image == "node" and job.scan_id == "t123"
-    assert job.command == ["python3", "/in/harness/main.py", "/in/job.json"]
+    job = build_job(spec, tmp_path, timeout=60, scan_id="t123", trace_mode="strace")
+    sandbox = job.sandbox
+    assert isinstance(sandbox, SandboxJob) and sandbox.image == "node" and sandbox.scan_id == "t123"
+    assert sandbox.command == ["python3", "/in/harness/main.py", "/in/job.json"]
+    assert sandbox.trace_mode == job.trace_mode == "strace"
     for name in HARNESS_FILES:
         assert (job.jobdir / "harness" / name).is_file()
-    on_disk = json.loads((job.jobdir / "job.json").read_text())
-    assert on_disk == doc and doc["artifact"] == "/in/artifacts/slop-benign-npm-lib-0.3.0.tgz"
-    assert (job.jobdir / "artifacts" / "slop-benign-npm-lib-0.3.0.tgz").is_file()
+    doc = json.loads((job.jobdir / "job.json").read_text())
+    assert doc == job.job_json() and doc["artifact"] == "/in/artifacts/slop-benign-npm-lib-0.3.0.tgz"
     assert (job.jobdir / "job.json").stat().st_mode & 0o077 == 0  # canaries: root harness only
     assert sum(doc["phase_timeouts"].values()) + doc["linger_s"] < doc["timeout"]
+
+
+def test_prepared_job_is_typed_and_frozen(tmp_path):
+    """The host path, the sandbox path, the name and the version come from prefetch, once."""
+    import dataclasses
+
+    spec = parse_spec(str(CORPUS / "npm" / "slop-benign-npm-lib"), "npm")
+    job = build_job(spec, tmp_path, timeout=60, scan_id="t124")
+    assert job.artifact == job.jobdir / "artifacts" / "slop-benign-npm-lib-0.3.0.tgz" and job.artifact.is_file()
+    assert job.artifact_in_sandbox == "/in/artifacts/" + job.artifact.name
+    assert (job.dist_name, job.version, job.ecosystem.value) == ("slop-benign-npm-lib", "0.3.0", "npm")
+    assert job.trace_mode is None and job.canaries == json.loads((job.jobdir / "job.json").read_text())["canaries"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.version = "9.9.9"
+
+
+def test_local_wheel_name_and_version_are_read_not_guessed(tmp_path):
+    """A local wheel's name and version come from its METADATA (issue 18), dashes and all."""
+    import zipfile
+
+    from slopspotter_lab.sandbox.prefetch import _local_python
+
+    wheel = tmp_path / "my_pkg-1.0.post2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("my_pkg-1.0.post2.dist-info/METADATA", "Metadata-Version: 2.1\nName: my-pkg\nVersion: 1.0.post2\n")
+        zf.writestr("my_pkg/__init__.py", "")
+    out = tmp_path / "artifacts"
+    out.mkdir()
+    fetched = _local_python(parse_spec(str(wheel)), out)
+    assert (fetched.name, fetched.version, fetched.path) == ("my-pkg", "1.0.post2", out / wheel.name)
+    assert fetched.modules == ("my_pkg",)
+    bad = tmp_path / "notapackage.whl"
+    bad.write_bytes(b"PK")
+    with pytest.raises(InputError):
+        _local_python(parse_spec(str(bad)), out)
 
 
 def test_container_settings_are_locked_down(tmp_path):

@@ -16,7 +16,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 def test_no_backend_gives_a_heuristic_only_result(monkeypatch):
     import slopspotter_lab.sandbox as sb
 
-    monkeypatch.setattr(sb, "resolve_backend", lambda name="auto": None)
+    monkeypatch.setattr(sb, "resolve_backend", lambda name="auto", trace_mode=None: None)
     r = scan(str(CORPUS / "pypi" / "slop-steal-aws"), ecosystem="pypi", backend="auto")
     assert r.backend == "none" and "no sandbox backend" in r.error
     assert r.phases == [] and r.processes.empty and set(r.verdict) == {"is_malicious", "probability", "risk"}
