@@ -185,3 +185,30 @@ def test_sigkilled_scan_batch_leaves_no_process_and_no_sandbox(tmp_path, executo
     while (left := _our_containers(family)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not left, f"sandboxes of the killed batch were left running: {left}"
+
+
+def test_sigkilled_batch_on_a_local_dask_cluster_leaves_no_worker(tmp_path):
+    """A notebook-style batch on its own Dask LocalCluster (worker processes): kill -9 the process
+    that owns the cluster mid-batch, and the Dask workers and nannies exit too."""
+    pytest.importorskip("distributed")
+    csv = names_csv(tmp_path / "in.csv", 400)
+    script = (
+        "import distributed\n"
+        "from slopspotter_lab.batch import scan_many\n"
+        "if __name__ == '__main__':\n"
+        "    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,\n"
+        "                                  dashboard_address=None, host='127.0.0.1') as c:\n"
+        f"        scan_many({str(csv)!r}, mode='scan', task='tests.batch.helpers:slow_task', executor=c.scheduler_address,\n"
+        f"                  store={str(tmp_path / 'store')!r}, progress=False)\n")
+    (tmp_path / "run.py").write_text(script)
+    tag = uuid.uuid4().hex
+    env = {**os.environ, TAG_VAR: tag, "BATCH_TEST_DELAY": "0.2", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "run.py")], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_progress(tmp_path / "store", 0, proc, timeout=120)
+    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    family = tagged(tag)
+    assert len(family) >= 4, family  # the owner, two workers (and their nannies or a spawn helper), the reaper
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert_none_survive(tag, within=60)

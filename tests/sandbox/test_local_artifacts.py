@@ -167,3 +167,23 @@ def test_npm_package_as_dir_and_tarball_scans_the_same(tmp_path):
     assert dict(phases)["import"] == "ok", phases
     assert ("dns_query", "import") in dyn and "honeytoken_exfiltration" in {i for i, _ in dyn}, dyn
     assert seen["tarball"] == seen["dir"]
+
+
+def test_import_phase_falls_back_to_the_modules_the_artifact_ships(tmp_path, monkeypatch):
+    """No installed distribution names its modules (no top_level.txt, no RECORD): the harness
+    imports the package directories the artifact shipped that are now installed, nothing else."""
+    import importlib.util
+    import site
+
+    spec = importlib.util.spec_from_file_location(
+        "slop_runner", Path(__file__).resolve().parents[2] / "slopspotter_lab/sandbox/harness/runner.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    user_site = tmp_path / "site"
+    (user_site / "shipped_pkg").mkdir(parents=True)
+    (user_site / "shipped_pkg" / "__init__.py").write_text("")
+    (user_site / "single_mod.py").write_text("")
+    monkeypatch.setattr(site, "getusersitepackages", lambda: str(user_site))
+    modules, scripts = runner.python_targets("no-such-dist-here", ["shipped_pkg", "single_mod", "not_installed"])
+    assert (modules, scripts) == (["shipped_pkg", "single_mod"], [])
+    assert runner.python_targets("no-such-dist-here", None) == ([], [])
