@@ -1,8 +1,8 @@
 """`check`: fast heuristic verdicts for package names (no sandbox), as records or a DataFrame.
 
-Every name is validated first (ecosystems.parse_spec); one invalid name stops the whole call
-with InputError (exit 2) before anything is fetched. Registry look-ups run concurrently; the
-rest is cheap. This module must not import pandas at import time: the native host uses
+Every name is validated first (ecosystems.parse_spec) before anything is fetched; an invalid
+or failing name becomes an error row (risk high, `error` says why) and never fails the call or
+the batch. Registry look-ups run concurrently; the rest is cheap. This module must not import pandas at import time: the native host uses
 `check_records`.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Mapping
@@ -21,8 +22,10 @@ from .indicators import as_dicts, rank
 from .model.scoring import risk_reaches
 from .report import render_checks
 
+log = logging.getLogger(__name__)
+
 COLUMNS = ["name", "ecosystem", "exists", "typosquat_of", "similar_to", "risk", "score", "indicators",
-           "version", "suggestion", "error"]
+           "version", "suggestion", "error", "suggestion_reason"]
 
 
 def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
@@ -65,7 +68,29 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[s
         "version": (meta.version if meta is not None and meta.exists else spec.version),
         "suggestion": report.suggestion,
         "error": error,
+        "suggestion_reason": report.suggestion_reason,
     }
+
+
+def error_record(item: Any, ecosystem: "str | Ecosystem", error: str) -> dict[str, Any]:
+    """The row of a name that could not be checked: fails closed (risk high, no score)."""
+    name = item.get("name") if isinstance(item, Mapping) else item
+    eco = item.get("ecosystem") if isinstance(item, Mapping) and item.get("ecosystem") else ecosystem
+    try:
+        eco = Ecosystem.parse(eco).value
+    except InputError:
+        eco = str(eco)
+    return {"name": str(name) if name is not None else "", "ecosystem": eco, "exists": None,
+            "typosquat_of": None, "similar_to": [], "risk": "high", "score": None, "indicators": [],
+            "version": None, "suggestion": None, "error": error, "suggestion_reason": None}
+
+
+def _safe_spec(item: Any, ecosystem) -> "PackageSpec | dict[str, Any]":
+    """to_spec, or the error row of an invalid name (one bad name never fails the batch)."""
+    try:
+        return to_spec(item, ecosystem)
+    except InputError as exc:
+        return error_record(item, ecosystem, f"invalid input: {exc}")
 
 
 def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False,
@@ -77,13 +102,19 @@ def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, off
     """
     from .model.scoring import load_model
 
-    specs = [to_spec(item, ecosystem) for item in names]  # all validated before any look-up
+    items = [_safe_spec(item, ecosystem) for item in names]  # all validated before any look-up
+    specs = [s for s in items if isinstance(s, PackageSpec)]
     model = model or load_model()
     unique = list(dict.fromkeys(specs))
     total, done, results = len(unique), 0, {}
 
     def run(spec):
-        return spec, check_one(spec, offline=offline, model=model)
+        try:
+            return spec, check_one(spec, offline=offline, model=model)
+        except Exception as exc:  # noqa: BLE001 - one failing name is an error row, not a failed batch
+            log.warning("check of %s failed: %s", spec, exc, exc_info=True)
+            return spec, error_record({"name": str(spec), "ecosystem": spec.ecosystem}, spec.ecosystem,
+                                      f"internal error: {type(exc).__name__}: {exc}")
 
     if offline or workers <= 1 or total <= 1:
         mapped = map(run, unique)
@@ -100,7 +131,7 @@ def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, off
     finally:
         if pool:
             pool.shutdown(wait=True)
-    return [dict(results[s]) for s in specs]
+    return [dict(results[s]) if isinstance(s, PackageSpec) else s for s in items]
 
 
 def check(names, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False, workers: int = 8,
@@ -131,12 +162,12 @@ def read_names_csv(path: str, ecosystem: str) -> list[dict[str, str]]:
 
 
 def is_manifest(item: str) -> bool:
-    """A file argument that names a manifest or lockfile (requirements.txt, package-lock.json ...)."""
+    """A file argument that names a manifest, lockfile or text with install commands (answer.md, Dockerfile)."""
     import os
 
     from .inputs.manifests import format_by_name
 
-    return os.path.isfile(item) and format_by_name(item) not in (None, "text")
+    return os.path.isfile(item) and format_by_name(item) is not None
 
 
 def cli_check(args) -> int:
@@ -146,9 +177,11 @@ def cli_check(args) -> int:
 
         names, deps = collect(args)
         return cli_check_files(args, names, deps)
+    # a bad name typed on the command line is a usage error (exit 2, nothing fetched); rows of a
+    # --from CSV are a batch: a bad row becomes an error row and the others are checked
     items: list = [to_spec(n, args.ecosystem) for n in args.names]
     if getattr(args, "from_file", None):
-        items += [to_spec(row, args.ecosystem) for row in read_names_csv(args.from_file, args.ecosystem)]
+        items += read_names_csv(args.from_file, args.ecosystem)
     if not items:
         raise InputError("no package names given (pass NAME... or --from CSV)")
     progress = None

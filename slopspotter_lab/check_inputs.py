@@ -123,7 +123,9 @@ def collect(args) -> tuple[list, list[Dependency]]:
     names, deps = [], []
     for item in args.names:
         fmt = format_by_name(item) if os.path.isfile(item) else None
-        if fmt and fmt != "text":
+        if fmt == "text":  # an existing answer.md / script / Dockerfile / notebook: its install commands
+            deps += dependencies_from_text(item)
+        elif fmt:
             deps += read_manifest(item, fmt=fmt)
         else:
             names.append(item)
@@ -144,7 +146,7 @@ def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
                                version=spec.version))
     if not deps:
         print("no packages found in the given files", file=sys.stderr)
-    progress = progress_bar() if args.format == "table" else None
+    progress = progress_bar()  # stderr, and only on a terminal: stdout stays clean for JSON/CSV
     records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress)
     if args.format == "csv":
         sys.stdout.write(checks_csv(records, columns=INPUT_COLUMNS))

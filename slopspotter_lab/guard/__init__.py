@@ -109,7 +109,7 @@ def _merge(named, resolved):
 
 def _deep(v: Verdict, fail_on: str) -> None:
     """Sandbox-scan the packages that exist but are not popular (new, unknown) before installing."""
-    from ..errors import BackendUnavailable
+    from ..errors import BackendUnavailable, SlopspotterError
     from ..heuristics.popular import popular_rank
     from ..scan import scan
 
@@ -121,13 +121,19 @@ def _deep(v: Verdict, fail_on: str) -> None:
         except BackendUnavailable as exc:
             v.unverified.append(f"{r['name']}: deep scan unavailable ({exc})")
             continue
-        verdict = result.get("verdict") if isinstance(result, dict) else getattr(result, "verdict", None)
-        risk = (verdict or {}).get("risk") if isinstance(verdict, dict) else getattr(verdict, "risk", None)
-        r["deep_risk"] = risk
+        except SlopspotterError as exc:  # no artifact to scan, registry trouble: not verified
+            v.unverified.append(f"{r['name']}: deep scan failed ({exc})")
+            continue
+        if result.backend == "none":  # auto found no sandbox: heuristics only, not a deep scan
+            v.unverified.append(f"{r['name']}: deep scan unavailable (no sandbox backend works here; "
+                                "see `slopspotter-lab doctor`)")
+            continue
+        risk = (result.verdict or {}).get("risk")
+        r["deep_risk"], r["deep_backend"] = risk, result.backend
         if risk_reaches(risk, fail_on):
             v.blocked.append(r)
         elif risk is None:
-            v.unverified.append(f"{r['name']}: deep scan gave no verdict")
+            v.unverified.append(f"{r['name']}: deep scan gave no verdict ({result.error or 'no error given'})")
 
 
 def report(v: Verdict, stream=None) -> None:

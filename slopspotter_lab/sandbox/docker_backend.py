@@ -88,7 +88,7 @@ class DockerBackend(Backend):
     name = "docker"
     runtime: str | None = None  # e.g. "runsc" in a gVisor subclass
     images = IMAGES
-    cap_add = ("SYS_PTRACE", "NET_ADMIN", "NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "FOWNER", "DAC_OVERRIDE", "KILL")
+    cap_add = ("SYS_PTRACE", "SYS_ADMIN", "SYS_CHROOT", "MKNOD", "SYS_TIME", "NET_ADMIN", "NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN", "FOWNER", "DAC_OVERRIDE", "KILL")
     tmpfs_sizes = {"/home": "{disk}m", "/tmp": "{disk}m", "/var/tmp": "64m", "/run": "16m", "/out": "{out}m"}
 
     def __init__(self, client=None):
@@ -143,8 +143,8 @@ class DockerBackend(Backend):
             mem_limit=f"{lim.memory_mb}m",
             memswap_limit=f"{lim.memory_mb}m",
             nano_cpus=int(lim.cpus * 1e9),
-            init=True,
-            environment={**job.env, "SLOPSPOTTER_HOLD": "120"},
+            init=False,  # the harness is pid 1 and shows itself as /sbin/init (harness/cloak.py)
+            environment={**job.env, "SLOPSPOTTER_HOLD": "120", "SLOPSPOTTER_CLOAK": "1"},
             working_dir="/",
             detach=True,
             stdin_open=False,

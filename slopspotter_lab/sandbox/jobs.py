@@ -9,6 +9,7 @@ carries the same facts, typed, to the backend (`job.sandbox`) and to the parser.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import string
@@ -20,9 +21,10 @@ from typing import Mapping
 from ..ecosystems import Ecosystem, PackageSpec
 from .base import Limits, SandboxJob
 from .prefetch import prefetch_npm, prefetch_pypi
+from .tls_ca import make_ca, protect
 
 HARNESS_DIR = Path(__file__).with_name("harness")
-HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "importer.py", "require.js")
+HARNESS_FILES = ("main.py", "runner.py", "fakenet.py", "tlssink.py", "trust.py", "cloak.py", "importer.py", "require.js")
 USER = "alex"
 DEFAULT_PHASES = {"install": 0.55, "import": 0.2, "execute": 0.1}  # shares of the overall deadline
 TMP_PREFIX = "slopspotter-job-"
@@ -67,6 +69,7 @@ class PreparedJob:
     canaries: Mapping[str, str] = field(default_factory=dict)
     execute: bool = True
     modules_shipped: tuple[str, ...] = ()  # the import phase's fallback (prefetch read them from the artifact)
+    tls: Mapping[str, str] = field(default_factory=dict)  # the per-scan CA's files as the harness sees them
 
     @property
     def jobdir(self) -> Path:
@@ -85,7 +88,8 @@ class PreparedJob:
                 "execute": self.execute, "artifact": self.artifact_in_sandbox, "dist_name": self.dist_name,
                 "modules_shipped": list(self.modules_shipped),
                 "phase_timeouts": dict(self.phase_timeouts), "canaries": dict(self.canaries),
-                "trace": {"string_limit": 256, "max_bytes": 48 * 1024 * 1024}}
+                "trace": {"string_limit": 256, "max_bytes": 48 * 1024 * 1024},
+                **({"tls": dict(self.tls)} if self.tls else {})}
 
 
 def _copy_harness(jobdir: Path) -> None:
@@ -109,15 +113,20 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, *,
     else:
         fetched, image = prefetch_npm(spec, artifacts)[0], "node"
     work = max(timeout - linger_s - 8.0, 10.0)
+    tls = {}
+    if os.environ.get("SLOPSPOTTER_TLS_INTERCEPT", "1") != "0":  # 0: the sinkhole keeps TLS opaque
+        tls = {role: f"/in/tls/{name}" for role, name in make_ca(jobdir / "tls").items()}
     sandbox = SandboxJob(image=image, jobdir=jobdir, command=["python3", "/in/harness/main.py", "/in/job.json"],
                          timeout=timeout, scan_id=scan_id, limits=limits or Limits(), trace_mode=trace_mode)
     job = PreparedJob(sandbox=sandbox, artifact=fetched.path, artifact_in_sandbox=f"/in/artifacts/{fetched.path.name}",
                       dist_name=fetched.name, version=fetched.version, ecosystem=spec.ecosystem, scan_id=scan_id,
                       timeout=timeout, linger_s=linger_s, execute=execute, modules_shipped=fetched.modules,
                       phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
-                      canaries=make_canaries())
+                      canaries=make_canaries(), tls=tls)
     (jobdir / "job.json").write_text(json.dumps(job.job_json(), indent=1))
     for path in [jobdir, *jobdir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     (jobdir / "job.json").chmod(0o600)  # canaries: for the root harness only
+    if tls:
+        protect(jobdir / "tls")  # the CA's and leaf's keys too
     return job

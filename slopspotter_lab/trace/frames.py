@@ -21,7 +21,9 @@ from .strace import argv_of, parse_events, strings, unescape
 
 PROCESS_COLUMNS = ["phase", "pid", "ppid", "ts", "exe", "argv", "exit_code", "end_ts"]
 ENDPOINT_COLUMNS = ["phase", "pid", "ts", "family", "protocol", "address", "port", "hostname", "outcome",
-                    "bytes_sent", "payload_head"]
+                    "bytes_sent", "payload_head", "scheme", "tls", "sni", "method", "url", "request_bytes",
+                    "body_preview"]
+PREVIEW = 1024  # characters of a request body shown in the endpoints frame
 DNS_COLUMNS = ["phase", "pid", "ts", "hostname", "qtype", "answer"]
 FILE_COLUMNS = ["phase", "pid", "ts", "path", "op", "result", "category", "exe"]
 SYSCALL_COLUMNS = ["phase", "pid", "ts", "name", "args", "retval", "errno"]
@@ -152,6 +154,27 @@ def _file_rows(ev: pd.DataFrame) -> pd.DataFrame:
     return sel
 
 
+def _join_sinkhole(ep: pd.DataFrame, i, rec: dict) -> None:
+    """What the sinkhole saw of one connection: bytes, and for HTTP(S) the decrypted request."""
+    ep.at[i, "outcome"] = rec.get("outcome") or "sinkholed"  # tls_refused: the client rejected our certificate
+    ep.at[i, "bytes_sent"] = int(rec.get("bytes", 0))
+    ep.at[i, "payload_head"] = (rec.get("head") or "")[:1024]
+    host = rec.get("host") or rec.get("sni")
+    if not isinstance(ep.at[i, "hostname"], str) and host:
+        ep.at[i, "hostname"] = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    ep.at[i, "tls"] = bool(rec.get("tls"))
+    ep.at[i, "scheme"] = rec.get("scheme") or ("https" if rec.get("tls") else None)
+    for col in ("sni", "method", "url"):
+        ep.at[i, col] = rec.get(col)
+    if rec.get("request_bytes") is not None:
+        ep.at[i, "request_bytes"] = int(rec["request_bytes"])
+    if rec.get("body"):
+        from .payloads import variants
+
+        chain, text = variants(rec["body"], "body")[0]  # gzip/deflate bodies are shown inflated
+        ep.at[i, "body_preview"] = text[:PREVIEW]
+
+
 def build_frames(outdir: Path) -> TraceFrames:
     outdir = Path(outdir)
     harness = json.loads((outdir / "harness.json").read_text()) if (outdir / "harness.json").exists() else {}
@@ -226,16 +249,16 @@ def build_frames(outdir: Path) -> TraceFrames:
     ep["hostname"] = ep["address"].map(answers)
     ep["bytes_sent"] = pd.Series(pd.NA, index=ep.index, dtype="Int64")
     ep["payload_head"] = None
+    for col in ("scheme", "sni", "method", "url", "body_preview"):
+        ep[col] = None
+    ep["tls"] = pd.Series(pd.NA, index=ep.index, dtype="boolean")
+    ep["request_bytes"] = pd.Series(pd.NA, index=ep.index, dtype="Int64")
     used: set[int] = set()
     for i, row in ep.iterrows():
         for k, rec in enumerate(tcp):
             if k not in used and rec.get("address") == row["address"] and rec.get("port") == row["port"]:
                 used.add(k)
-                ep.at[i, "outcome"] = "sinkholed"
-                ep.at[i, "bytes_sent"] = int(rec.get("bytes", 0))
-                ep.at[i, "payload_head"] = (rec.get("head") or "")[:1024]
-                if not isinstance(ep.at[i, "hostname"], str) and rec.get("host"):
-                    ep.at[i, "hostname"] = rec["host"]
+                _join_sinkhole(ep, i, rec)
                 break
     endpoints = ep.reindex(columns=ENDPOINT_COLUMNS).sort_values("ts").reset_index(drop=True)
 

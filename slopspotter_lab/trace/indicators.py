@@ -16,6 +16,7 @@ import re
 import pandas as pd
 
 from ..indicators import REGISTRY, Indicator
+from .payloads import request_variants
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"}
 DOWNLOADERS = {"curl", "wget", "fetch", "aria2c", "tftp", "ftp", "scp", "sftp", "rsync", "lwp-download"}
@@ -77,6 +78,11 @@ def _canary_forms(canaries: dict) -> dict[str, str]:
         for enc in (base64.b64encode(raw), base64.urlsafe_b64encode(raw), base64.b32encode(raw)):
             forms[enc.decode().rstrip("=").lower()[:24]] = key
     return forms
+
+
+def _raw_canaries(text: str, canaries: dict) -> list[str]:
+    low = text.lower()
+    return [key for key, value in canaries.items() if value and value.lower() in low]
 
 
 def find_canaries(text: str, canaries: dict) -> set[str]:
@@ -175,12 +181,20 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
     # ---- exfiltration: a canary in DNS names, sinkhole data or bytes sent anywhere
     if canaries:
         seen: dict[str, str] = {}
+        urls: dict[str, str] = {}
         for host, phase in zip(frames.dns.get("hostname", []), frames.dns.get("phase", [])):
             for key in find_canaries(str(host), canaries):
                 seen.setdefault(key, f"in DNS name {host}")
-        for rec in frames.sinkhole:
-            for key in find_canaries(rec.get("head") or "", canaries):
-                seen.setdefault(key, f"sent to {rec.get('host') or rec.get('address')}:{rec.get('port')}")
+        for rec in frames.sinkhole:  # decrypted HTTPS, plain HTTP, raw TCP: every encoding peeled
+            dest = rec.get("url") or f"{rec.get('host') or rec.get('address')}:{rec.get('port')}"
+            texts = request_variants(rec)
+            # the canary itself, at the layer that reveals it, before its encoded forms
+            for chain, key in [(c, k) for c, t in texts for k in _raw_canaries(t, canaries)] + \
+                              [(c, k) for c, t in texts for k in find_canaries(t, canaries)]:
+                if key not in seen:
+                    seen[key] = f"sent to {(rec.get('method') + ' ') if rec.get('method') else ''}{dest} ({chain})"
+                    if rec.get("url"):
+                        urls[key] = rec["url"]
         sc = frames.syscalls
         if len(sc):
             sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
@@ -189,7 +203,8 @@ def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
                 for key in find_canaries(args, canaries):
                     seen.setdefault(key, "sent over a socket")
         for key, where in seen.items():
-            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key)
+            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key,
+                **({"url": urls[key]} if key in urls else {}))
 
     for p in frames.phases:
         if p.get("status") == "timeout":

@@ -109,6 +109,7 @@ def test_hostile_case_is_contained_and_reported(case, backend):
 
 
 PROJECT_TELLS = ("hostname-", "environ-", "user-", "hostname-container-id")
+HIDDEN_TELLS = {"dockerenv", "containerenv", "pid1-not-init", "path-in", "path-out"}
 
 
 @pytest.mark.slow
@@ -122,6 +123,11 @@ def test_what_a_package_can_see(backend):
     tells = {h.split(".tell.")[0] for h in (r["hostname"] for r in d["dns"]) if ".tell.probe.invalid" in h}
     assert tells, "the probe ran but reported nothing (not even 'none')"
     assert not {t for t in tells if t.startswith(PROJECT_TELLS)}, tells
+    # hidden by the clean tree (harness/cloak.py): container files, init, mounts, cgroups, job dirs
+    assert not tells & HIDDEN_TELLS, tells & HIDDEN_TELLS
+    assert not {t for t in tells if t.startswith(("mounts-", "cgroup-", "cmdline1-", "sched-"))}, tells
+    if backend == "docker":
+        assert "uptime-fresh" not in tells  # the phases' time namespace booted days ago
     if backend == "gvisor":
         assert "cgroup-docker" not in tells  # gVisor shows its own cgroup tree
         assert "tracerpid" not in tells  # the default trace mode has no tracer inside

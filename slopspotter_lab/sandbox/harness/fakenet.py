@@ -1,6 +1,7 @@
 """Fake network inside the sandbox: a DNS resolver that answers every name with a sinkhole
 address of its own (one per name, so connections join back to the name), and a TCP sinkhole
-that accepts any port (iptables REDIRECT) and records the first bytes sent.
+that accepts any port (iptables REDIRECT), terminates TLS with certificates of the scan's own CA
+(tlssink.py) and records each HTTP request (method, URL, headers, body head) or the first bytes.
 
 Standard library only: this file runs with the image's python3. Nothing here ever opens a
 socket to anything but loopback addresses inside the sandbox's own network namespace.
@@ -13,6 +14,8 @@ import socket
 import struct
 import threading
 import time
+
+import tlssink
 
 SO_ORIGINAL_DST = 80
 QTYPES = {1: "A", 28: "AAAA", 5: "CNAME", 15: "MX", 16: "TXT", 12: "PTR", 33: "SRV", 65: "HTTPS", 2: "NS"}
@@ -116,65 +119,91 @@ def _original_dst(conn: socket.socket) -> tuple[str, int] | None:
         return None
 
 
-def _handle(conn: socket.socket, peer, listen_port: int, rec: Recorder, t0: float, head_bytes: int) -> None:
+def _handle(conn: socket.socket, peer, listen_port: int, rec: Recorder, t0: float, head_bytes: int,
+            front=None) -> None:
     conn.settimeout(2.0)
     dst = _original_dst(conn) or (conn.getsockname()[0], listen_port)
-    data = b""
+    record = {"ts": time.time() - t0, "kind": "tcp", "address": dst[0], "port": dst[1], "peer_port": peer[1]}
+    sock, first = conn, b""
     try:
-        while len(data) < head_bytes:
-            chunk = conn.recv(head_bytes - len(data))
-            if not chunk:
-                break
-            data += chunk
-            if b"\r\n\r\n" in data and not data.startswith((b"POST", b"PUT", b"PATCH")):
-                break
-            if data.startswith((b"POST", b"PUT", b"PATCH")) and b"\r\n\r\n" in data:
-                head, _, body = data.partition(b"\r\n\r\n")
-                want = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        try:
-                            want = int(line.split(b":", 1)[1])
-                        except ValueError:
-                            pass
-                if len(body) >= min(want, head_bytes):
-                    break
+        first = conn.recv(1, socket.MSG_PEEK)
     except OSError:
         pass
-    record = {"ts": time.time() - t0, "kind": "tcp", "address": dst[0], "port": dst[1],
-              "peer_port": peer[1], "bytes": len(data), "head": data.decode("latin-1")}
-    if data[:16].split(b" ")[0] in (b"GET", b"POST", b"PUT", b"HEAD", b"PATCH", b"DELETE", b"OPTIONS"):
-        lines = data.split(b"\r\n")
-        record["request_line"] = lines[0].decode("latin-1")
-        for line in lines[1:]:
-            if line.lower().startswith(b"host:"):
-                record["host"] = line.split(b":", 1)[1].strip().decode("latin-1")
+    if first == b"\x16" and front is not None:  # a TLS ClientHello: answer as the server asked for
+        tls, facts = tlssink.terminate(conn, front, dst[0])
+        record.update(facts)
+        if tls is None:
+            record.update(outcome="tls_refused", bytes=0, head="")
+            rec.write(record)
+            _close(conn)
+            return
+        sock = tls
+    seen: list[bytes] = []
+    req = tlssink.read_request(sock, seen) if sock is not conn or first.isalpha() else None
+    if req is None and sock is conn:  # raw TCP: the first bytes, as before
+        data = b"".join(seen)[:head_bytes]
         try:
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            while len(data) < head_bytes:
+                chunk = conn.recv(head_bytes - len(data))
+                if not chunk:
+                    break
+                data += chunk
         except OSError:
             pass
+        record.update(bytes=len(data), head=data.decode("latin-1"))
+    elif req is not None:
+        hosthdr = next((v for k, v in req["headers"] if k.lower() == "host"), None)
+        scheme = record.get("scheme", "http")
+        host = hosthdr or record.get("sni") or dst[0]
+        target = req["target"]
+        url = target if "://" in target else f"{scheme}://{host}{target if target.startswith('/') else '/' + target}"
+        record.update(bytes=req["request_bytes"], head=req["raw_head"].decode("latin-1"),
+                      request_line=f"{req['method']} {target} {req['version']}", method=req["method"], url=url,
+                      scheme=scheme, tls=bool(record.get("tls")), headers=req["headers"][:64],
+                      body=req["body"].decode("latin-1"), body_bytes=req["body_bytes"],
+                      request_bytes=req["request_bytes"])
+        if hosthdr:
+            record["host"] = hosthdr
+        if sock is conn:  # plain HTTP answers as it always did
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                             b"Connection: close\r\n\r\nok")
+            except OSError:
+                pass
+        else:
+            tlssink.answer(sock)
+    else:  # TLS without HTTP inside
+        record.update(bytes=0, head="")
     rec.write(record)
+    _close(sock)
+
+
+def _close(sock) -> None:
     try:
-        conn.close()
+        sock.close()
     except OSError:
         pass
 
 
-def serve_tcp(sock: socket.socket, rec: Recorder, t0: float, head_bytes: int = 4096) -> None:
+def serve_tcp(sock: socket.socket, rec: Recorder, t0: float, head_bytes: int = 4096, front=None) -> None:
     port = sock.getsockname()[1]
     while True:
         try:
             conn, peer = sock.accept()
         except OSError:
             return
-        threading.Thread(target=_handle, args=(conn, peer, port, rec, t0, head_bytes), daemon=True).start()
+        threading.Thread(target=_handle, args=(conn, peer, port, rec, t0, head_bytes, front), daemon=True).start()
 
 
-def start(outdir: str, t0: float, sink_port: int, fallback_ports=()) -> dict:
-    """Start the resolver on 127.0.0.53:53 and the sinkhole listeners; return what runs."""
-    rec = Recorder(f"{outdir}/fakenet.jsonl")
+def start(outdir: str, t0: float, sink_port: int, fallback_ports=(), tls: dict | None = None) -> dict:
+    """Start the resolver on 127.0.0.53:53 and the sinkhole listeners; return what runs.
+    With `tls` (paths of the scan's CA certificate, CA key and leaf key) TLS is terminated."""
+    rec = Recorder(f"{outdir}/fakenet.jsonl", cap=16 * 1024 * 1024)
+    front = None
+    if tls:
+        front = tlssink.front_context(tlssink.Minter(tls["ca_cert"], tls["ca_key"], tls["leaf_key"]))
     book = AddressBook()
-    started = {"dns": False, "tcp": []}
+    started = {"dns": False, "tcp": [], "tls": front is not None}
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.53", 53))
     threading.Thread(target=serve_dns, args=(udp, book, rec, t0), daemon=True).start()
@@ -187,6 +216,6 @@ def start(outdir: str, t0: float, sink_port: int, fallback_ports=()) -> dict:
             s.listen(64)
         except OSError:
             continue
-        threading.Thread(target=serve_tcp, args=(s, rec, t0), daemon=True).start()
+        threading.Thread(target=serve_tcp, args=(s, rec, t0, 4096, front), daemon=True).start()
         started["tcp"].append(port)
     return started

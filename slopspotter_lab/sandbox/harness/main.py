@@ -18,6 +18,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +27,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import cloak  # noqa: E402
 import fakenet  # noqa: E402
+import trust  # noqa: E402
 
 DONE_MARKER = "SLOPSPOTTER-HARNESS-DONE"
 SINK_PORT = 18080
@@ -62,7 +65,7 @@ def setup_network(state: dict) -> dict:
     net["redirect"] = sh(state, ["iptables", "-w", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "!", "-d", "127.0.0.0/8",
                                  "-j", "REDIRECT", "--to-ports", str(SINK_PORT)])
     fallback = () if net["redirect"] else FALLBACK_PORTS
-    net.update(fakenet.start(state["out"], state["t0"], SINK_PORT, fallback))
+    net.update(fakenet.start(state["out"], state["t0"], SINK_PORT, fallback, tls=state.get("tls")))
     return net
 
 
@@ -114,6 +117,7 @@ def kill_everything() -> None:
 
 
 def main() -> int:
+    cloak.become_init(sys.argv)  # pid 1 of a container reads /sbin/init, not a harness path
     job_path = sys.argv[1] if len(sys.argv) > 1 else "/in/job.json"
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
@@ -126,6 +130,24 @@ def main() -> int:
     os.makedirs(user.pw_dir, exist_ok=True)
     os.chown(user.pw_dir, user.pw_uid, user.pw_gid)
     harness["honeytokens"] = plant_honeytokens(user, job["canaries"])
+    ca_pem = None
+    if job.get("tls"):
+        with open(job["tls"]["ca_cert"], encoding="ascii") as fh:
+            ca_pem = fh.read()
+    libdir, trace_path, tree = HERE, f"{out}/trace.log", None
+    if os.environ.get("SLOPSPOTTER_CLOAK") == "1":  # containers: show the package a plain machine
+        try:
+            outfd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # /out stays reachable from inside the tree
+            tree = cloak.build_tree(job, socket.gethostname())
+            out = state["out"] = f"/proc/self/fd/{outfd}"
+            job.update({k: tree[k] for k in ("artifact", "deps_dir", "npm_cache", "tls") if tree.get(k)})
+            libdir, trace_path = tree["libdir"], f"{tree['tracedir']}/trace.log"
+            harness["cloak"] = {k: tree[k] for k in ("libdir", "tracedir")}
+        except Exception as exc:  # the scan goes on, visibly a container; the report says why
+            harness["cloak"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    if job.get("tls"):  # the scan's CA: trusted system-wide, its keys stay with this root harness
+        state["tls"] = job["tls"]
+        harness["trust"] = trust.install(ca_pem)
     harness["network"] = setup_network(state)
     env = {
         "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
@@ -136,23 +158,28 @@ def main() -> int:
         "GITHUB_TOKEN": job["canaries"]["github_token"],
         "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
     }
+    if ca_pem:
+        env.update(trust.ENV)
     env.update(job.get("env", {}))
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
                                       "modules_shipped", "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job["deadline_epoch"] = deadline
+    runner_job["ca_pem"] = ca_pem
     trace = job.get("trace", {})
     strace = ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
               "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
-              "-o", f"{out}/trace.log", "-u", user.pw_name, "--",
-              sys.executable, f"{HERE}/runner.py"]
+              "-o", trace_path, "-u", user.pw_name, "--",
+              cloak.python(), f"{libdir}/runner.py"]
     os.chdir(user.pw_dir)
     drop = {}
     if os.environ.get("SLOPSPOTTER_TRACER") == "none":
         # the backend traces from outside (gVisor's syscall log): no tracer the package could see
-        strace = [sys.executable, f"{HERE}/runner.py"]
+        strace = [cloak.python(), f"{libdir}/runner.py"]
         drop = {"user": user.pw_uid, "group": user.pw_gid,
                 "extra_groups": os.getgrouplist(user.pw_name, user.pw_gid)}
         harness["tracer"] = "none"
+    if tree is not None:
+        harness["uptime_offset_s"] = cloak.plausible_uptime()
     proc = subprocess.Popen(strace, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             **drop)
     proc.stdin.write(json.dumps(runner_job).encode())
@@ -176,12 +203,14 @@ def main() -> int:
             kill_everything()
             break
         try:
-            if os.path.getsize(f"{out}/trace.log") > cap:
+            if os.path.getsize(trace_path) > cap:
                 status = "trace_truncated"
                 kill_everything()
                 break
         except OSError:
             pass
+        if os.getpid() == 1:
+            cloak.reap_orphans()
         time.sleep(0.1)
     try:
         proc.wait(timeout=5)
@@ -198,6 +227,10 @@ def main() -> int:
         json.dump(phases, fh, indent=1)
     with open(f"{out}/harness.json", "w", encoding="utf-8") as fh:
         json.dump(harness, fh, indent=1)
+    if trace_path != f"{out}/trace.log" and os.path.exists(trace_path):  # from inside the tree to /out
+        with open(trace_path, "rb") as src, open(f"{out}/trace.log", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.unlink(trace_path)
     if os.path.exists(f"{out}/trace.log") and os.path.getsize(f"{out}/trace.log") > cap:
         os.truncate(f"{out}/trace.log", cap)
     print(DONE_MARKER, flush=True)

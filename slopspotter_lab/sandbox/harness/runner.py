@@ -140,6 +140,15 @@ def node_targets(app: str, name: str) -> list[str]:
     return sorted(binmap) if isinstance(binmap, dict) else []
 
 
+def _trust_installed(job: dict, home: str) -> None:
+    """certifi bundles the install brought in trust the scan's CA too (before import runs)."""
+    if job.get("ca_pem"):
+        sys.path.insert(0, HERE)
+        import trust
+
+        report(kind="trust", patched=trust.patch_installed(job["ca_pem"], home))
+
+
 def main() -> int:
     job = json.load(sys.stdin)
     home = os.path.expanduser("~")
@@ -156,6 +165,7 @@ def main() -> int:
         argv = [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", job["deps_dir"],
                 "--user", "--break-system-packages", "--disable-pip-version-check", artifact]
         inst = run_phase("install", argv, remaining(budget["install"]), home)
+        _trust_installed(job, home)
         results.append(inst)
         report(kind="phase", **inst)
         if inst["status"] == "ok":
@@ -180,6 +190,7 @@ def main() -> int:
             shutil.copytree(job["npm_cache"], os.path.join(home, ".npm", "_cacache"), dirs_exist_ok=True)
         argv = ["npm", "install", "--offline", "--no-audit", "--no-fund", "--no-update-notifier", artifact]
         inst = run_phase("install", argv, remaining(budget["install"]), app)
+        _trust_installed(job, home)
         report(kind="phase", **inst)
         name = job["dist_name"]
         if inst["status"] == "ok":

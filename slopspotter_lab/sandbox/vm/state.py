@@ -26,12 +26,16 @@ from pathlib import Path
 from . import ssh, vm_dir
 from .domain import DomainSpec, domain_xml, free_port
 
-STATE_VERSION = 3
+STATE_VERSION = 5
 # Run in the booted guest before its state is saved. The harness appends an iptables REDIRECT of
-# every outgoing TCP flow to its sinkhole; without an earlier exemption the guest sshd's replies
-# were redirected too (seen here: the control channel died the moment the rule went in). Packages
-# run unprivileged and cannot use source port 22. Then settle and drop caches so the saved RAM is small.
-PREPARE = ("iptables -w -t nat -A OUTPUT -p tcp --sport 22 -j RETURN && "
+# every outgoing TCP flow to its sinkhole. If connection tracking starts only with that rule, the
+# control channel's SSH session (opened before) is picked up mid-stream as a new outgoing flow and
+# redirected too (the channel died the moment the rule went in). A stateful rule saved with the
+# machine - dropping INVALID packets, as desktop firewalls (ufw) do - keeps connection tracking on
+# from boot: every later SSH session is tracked from its first packet, its replies are never
+# NATed, and no exemption for the control channel exists in the rules (there used to be a
+# `--sport 22 -j RETURN`). Then settle and drop caches so the saved RAM is small.
+PREPARE = ("iptables -w -A INPUT -m conntrack --ctstate INVALID -j DROP && "
            "sleep 3; sync; echo 3 > /proc/sys/vm/drop_caches")
 COLD_BOOT_TIMEOUT = 300.0
 MEMORY_MB = 1024

@@ -41,6 +41,31 @@ if "4.4.0" in sources["version"]:
     tells.add("gvisor-kernel-version")
 if len(sources["hostname"]) == 12 and all(c in "0123456789abcdef" for c in sources["hostname"]):
     tells.add("hostname-container-id")
+# what a careful evader adds (docs/security.md lists each, and which cannot be hidden)
+for path in ("/in", "/out", "/run/secrets"):
+    if os.path.exists(path):
+        tells.add("path-" + path.strip("/").replace("/", "-"))
+cmd1 = sources["cmdline1"].split("\0")[0]
+if cmd1 and cmd1 not in ("/sbin/init", "/lib/systemd/systemd", "/usr/lib/systemd/systemd", "init"):
+    tells.add("pid1-not-init")
+try:
+    if float(read("/proc/uptime").split()[0]) < 3600:
+        tells.add("uptime-fresh")
+except (ValueError, IndexError):
+    tells.add("uptime-unreadable")
+if (os.cpu_count() or 1) < 2:
+    tells.add("cpu-one")
+if " hypervisor" in read("/proc/cpuinfo", 1 << 20):
+    tells.add("cpuinfo-hypervisor")
+vendor = read("/sys/class/dmi/id/sys_vendor") + read("/sys/class/dmi/id/product_name")
+if not os.path.isdir("/sys/class/dmi/id"):
+    tells.add("dmi-missing")
+elif any(v in vendor for v in ("qemu", "kvm", "virtualbox", "innotek", "vmware", "xen", "bochs", "firecracker")):
+    tells.add("dmi-vm")
+root_fs = next((line.split(" - ")[1].split()[0] for line in sources["mounts"].splitlines()
+                if line.split()[4:5] == ["/"] and " - " in line), "")
+if root_fs in ("overlay", "tmpfs", "aufs"):
+    tells.add("rootfs-" + root_fs)
 for tell in sorted(tells) or ["none"]:
     try:
         socket.getaddrinfo(f"{tell}.tell.probe.invalid", 80)
