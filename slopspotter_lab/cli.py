@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--mirror", help="distribution mirror URL")
     ib.add_argument("--force", action="store_true")
 
-    sub.add_parser("doctor", help="which backends work here, and why not")
+    doc = sub.add_parser("doctor", help="which backends work here, and why not")
+    doc.add_argument("--quick", action="store_true", help="skip starting a VM from its saved state")
 
     cf = sub.add_parser("config", help="the team policy file in force ([tool.slopspotter] / .slopspotter.toml)")
     cfsub = cf.add_subparsers(dest="config_command", metavar="ACTION")

@@ -245,7 +245,9 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
         say("prefetch")
         job = build_job(spec, workdir, timeout, uuid.uuid4().hex[:12], meta=meta, execute=execute,
                         trace_mode=trace_mode)
-        package["version"] = job.version or package["version"]
+        package["version"] = job.version or package["version"]  # the artifact's own metadata
+        if spec.is_local:
+            package["name"] = job.dist_name  # never the file name
         inds, herr = _heuristics(spec, meta, job.artifact, offline)
         say(f"sandbox ({chosen.name})")
         run = chosen.run(job.sandbox)
