@@ -104,32 +104,17 @@ def bench_lockfile(tmp: Path) -> None:
 
 
 def bench_guard(tmp: Path) -> None:
+    from tests.fixtures.registries import run_pypiserver
     from tests.guard.conftest import make_wheel
 
-    packages = tmp / "pypi"
-    packages.mkdir()
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    atexit.register(stack.close)  # stops the server
+    (tmp / "pypiserver").mkdir()
+    index = stack.enter_context(run_pypiserver(tmp / "pypiserver")).simple_url
     for i in range(50):
-        make_wheel(packages, f"slopbench-pkg-{i:02d}", "1.0.0")
-    exe = Path(sys.executable).with_name("pypi-server")
-    port = 0
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(exe), "run", "-i", "127.0.0.1", "-p", str(port), "-a", ".", "-P", ".",
-                             "--disable-fallback", "--backend", "simple-dir", "--log-stream", "none", str(packages)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    atexit.register(proc.terminate)
-    index = f"http://127.0.0.1:{port}/simple"
-    import urllib.request
-
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(index + "/", timeout=2).close()
-            break
-        except OSError:
-            time.sleep(0.2)
+        make_wheel(tmp / "pypiserver" / "packages", f"slopbench-pkg-{i:02d}", "1.0.0")
     env = {**os.environ, "SLOPSPOTTER_PYPI_URL": "none", "SLOPSPOTTER_PYPI_SIMPLE_URL": index,
            "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONPATH": str(ROOT),
            "PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": ""}  # only the loopback index, no machine pip config
@@ -153,7 +138,6 @@ def bench_guard(tmp: Path) -> None:
         p, g = statistics.median(plain), statistics.median(guarded)
         print(f"guard, {n} package(s): pip install {p:.2f} s, guard + pip install {g:.2f} s, added {g - p:.2f} s "
               f"(median of 3, cold check cache)")
-    proc.terminate()
 
 
 def main() -> int:

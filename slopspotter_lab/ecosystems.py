@@ -147,12 +147,15 @@ _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar")
 
 
 def looks_like_path(text: str) -> bool:
-    """True for things meant as local artifacts: existing paths, ./x, /x, ~/x, x.whl, x.tgz ..."""
+    """True for things meant as local artifacts: ./x, ../x, /x, ~/x, dir/x, or an existing file.
+
+    A bare name is a name even with an archive-like suffix (`lodash.zip`, `toastr.tar` are npm
+    packages) unless a file of that name exists here."""
     if text.startswith(("./", "../", "/", "~", ".\\")):
         return True
     if ("/" in text or os.sep in text) and not text.startswith("@"):
         return True
-    return text.lower().endswith(_ARCHIVE_SUFFIXES)
+    return text.lower().endswith(_ARCHIVE_SUFFIXES) and os.path.lexists(text)
 
 
 def split_version(text: str, ecosystem: Ecosystem) -> tuple[str, str | None]:

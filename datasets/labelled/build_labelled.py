@@ -261,21 +261,10 @@ FIGURES = HERE / "figures"
 
 
 def load_rows():
-    """Both CSVs as one DataFrame; empty feature cells (no scan) become NaN."""
-    import pandas as pd
+    """Both CSVs as one feature matrix (slopspotter_lab.datasets.labelled_rows)."""
+    from slopspotter_lab.datasets import labelled_rows
 
-    from slopspotter_lab.model import features
-
-    frames = [pd.read_csv(p, keep_default_na=True) for p in (NAME_ROWS, SCAN_ROWS) if p.exists()]
-    if not frames:
-        raise SystemExit("no rows yet: run the names and scans steps first")
-    df = pd.concat(frames, ignore_index=True)
-    # Features are recomputed from the recorded indicators, so a change to features.py never
-    # needs the scans again.
-    rows = [features.extract([{"id": i, "severity": s} for i, s in json.loads(cell)], dynamic=bool(scanned))
-            for cell, scanned in zip(df["indicators"], df["scanned"])]
-    feats = pd.DataFrame(rows, index=df.index, columns=features.feature_names()).astype(float)
-    return pd.concat([df[["name", "ecosystem", "label", "kind", "source", "scanned", "indicators"]], feats], axis=1)
+    return labelled_rows(HERE)
 
 
 def fit_default(test_size: float = 0.3) -> dict:

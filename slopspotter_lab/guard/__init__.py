@@ -54,8 +54,9 @@ def plan(argv: list[str], cwd: str | None = None):
 
 
 def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd: str | None = None,
-             workers: int = 8, progress=None) -> Verdict:
-    """Resolve and check everything the command would install; nothing is installed or run."""
+             workers: int = 8, progress=None, policy=None) -> Verdict:
+    """Resolve and check everything the command would install; nothing is installed or run.
+    `policy` (policy.Policy): internal names, min-age and reviewed ignores apply here too."""
     from ..check_inputs import check_dependencies
     from .resolve import resolve_npm, resolve_python
 
@@ -83,12 +84,19 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
     if not deps:
         v.notes.append("no packages to check")
     t1 = time.monotonic()
-    v.records = check_dependencies(deps, workers=workers, progress=progress)
+    v.records = check_dependencies(deps, workers=workers, progress=progress, policy=policy)
     v.timings = {"resolve": round(t1 - t0, 3), "check": round(time.monotonic() - t1, 3)}
+    if policy is not None:
+        from ..policy import apply_ignores
+
+        apply_ignores(v.records, policy)
     for r in v.records:
+        if r.get("ignored"):
+            v.notes.append(f"{r['name']}: ignored by the policy ({r['ignored']['reason']})")
+            continue
         if not r["checked"]:
             v.unverified.append(f"{r['name']}: {r['error']}")
-        elif r["exists"] is None:
+        elif r["exists"] is None and not r.get("internal"):
             v.unverified.append(f"{r['name']}: registry look-up failed ({r['error'] or 'unknown error'})")
         if risk_reaches(r["risk"], fail_on):
             v.blocked.append(r)
@@ -109,7 +117,7 @@ def _merge(named, resolved):
 
 def _deep(v: Verdict, fail_on: str) -> None:
     """Sandbox-scan the packages that exist but are not popular (new, unknown) before installing."""
-    from ..errors import BackendUnavailable
+    from ..errors import BackendUnavailable, SlopspotterError
     from ..heuristics.popular import popular_rank
     from ..scan import scan
 
@@ -121,13 +129,19 @@ def _deep(v: Verdict, fail_on: str) -> None:
         except BackendUnavailable as exc:
             v.unverified.append(f"{r['name']}: deep scan unavailable ({exc})")
             continue
-        verdict = result.get("verdict") if isinstance(result, dict) else getattr(result, "verdict", None)
-        risk = (verdict or {}).get("risk") if isinstance(verdict, dict) else getattr(verdict, "risk", None)
-        r["deep_risk"] = risk
+        except SlopspotterError as exc:  # no artifact to scan, registry trouble: not verified
+            v.unverified.append(f"{r['name']}: deep scan failed ({exc})")
+            continue
+        if result.backend == "none":  # auto found no sandbox: heuristics only, not a deep scan
+            v.unverified.append(f"{r['name']}: deep scan unavailable (no sandbox backend works here; "
+                                "see `slopspotter-lab doctor`)")
+            continue
+        risk = (result.verdict or {}).get("risk")
+        r["deep_risk"], r["deep_backend"] = risk, result.backend
         if risk_reaches(risk, fail_on):
             v.blocked.append(r)
         elif risk is None:
-            v.unverified.append(f"{r['name']}: deep scan gave no verdict")
+            v.unverified.append(f"{r['name']}: deep scan gave no verdict ({result.error or 'no error given'})")
 
 
 def report(v: Verdict, stream=None) -> None:
@@ -157,8 +171,12 @@ def cli_guard(args) -> int:
     if argv and argv[0] == "--":
         argv = argv[1:]
     from ..check_inputs import progress_bar
+    from ..policy import load_policy, warn_expired
 
-    v = evaluate(argv, fail_on=args.fail_on, deep=args.deep, workers=args.workers, progress=progress_bar())
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
+    v = evaluate(argv, fail_on=args.fail_on, deep=args.deep, workers=args.workers, progress=progress_bar(),
+                 policy=policy)
     if args.format == "json":
         import json
 

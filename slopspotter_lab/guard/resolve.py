@@ -93,7 +93,7 @@ def resolve_python(cmd: InstallCommand, argv: list[str]) -> tuple[list[Dependenc
             return [], f"pip resolver could not run: {exc}"
         if out.returncode != 0 or not report.is_file():
             tail = " ".join((out.stderr or out.stdout).strip().splitlines()[-3:])
-            return [], f"pip could not resolve the set without building sdists: {tail[-400:]}"
+            return [], f"pip could not resolve the set (wheels only, so nothing is built or run): {tail[-400:]}"
         doc = json.loads(report.read_text())
     return _from_pip_report(doc, cmd), None
 

@@ -20,6 +20,7 @@ class HeuristicReport:
     typosquat_of: str | None = None
     similar_to: list[str] = field(default_factory=list)
     suggestion: str | None = None
+    suggestion_reason: str | None = None  # why: import name, near miss, project token, edit distance
 
 
 def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
@@ -27,35 +28,47 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
     """All heuristics for one package; `meta` None means the registry was not consulted."""
     from . import metadata, names
     from .popular import popular_rank
-    from .typosquat import find_typosquat, severity_of
+    from .suggest import suggest
+    from .typosquat import match_typosquat
 
     report = HeuristicReport()
     if not spec.is_local:
         exists = meta.exists if meta is not None else None
         report.indicators += names.existence(spec, meta, offline)
-        target, similar, evidence = find_typosquat(spec.name, spec.ecosystem)
+        match, similar, _ = match_typosquat(spec.name, spec.ecosystem)
         report.similar_to = similar
-        if target:
-            report.typosquat_of = report.suggestion = target
-            report.indicators.append(Indicator("typosquat", severity_of(evidence), evidence,
-                                               extra={"target": target}))
+        if match:
+            report.typosquat_of = report.suggestion = match.target
+            report.suggestion_reason = f"a near miss of {match.target!r} ({match.kind.replace('-', ' ')})"
+            report.indicators.append(Indicator("typosquat", match.severity, match.evidence,
+                                               extra={"target": match.target, "kind": match.kind}))
         confusion = names.import_name_confusion(spec, exists, popular_rank(spec.name, spec.ecosystem) is not None)
         if confusion:
             from ..ecosystems import normalize_pypi
 
-            if target and normalize_pypi(target) == normalize_pypi(confusion.extra["suggestion"]):
-                # one mistake, one indicator: the import-name explanation is the precise one
+            if match and normalize_pypi(match.target) == normalize_pypi(confusion.extra["suggestion"]):
+                # one mistake, one indicator: the import-name explanation is the precise one, and
+                # the row must not claim a typosquat it no longer reports
                 report.indicators = [i for i in report.indicators if i.id != "typosquat"]
+                report.typosquat_of = None
             report.indicators.append(confusion)
             report.suggestion = confusion.extra["suggestion"]
-        if exists is False and not report.suggestion and similar:
-            report.suggestion = similar[0]  # "did you mean": the closest popular name
+            report.suggestion_reason = f"`import {spec.name}` comes from the distribution {report.suggestion!r}"
+        if exists is False and not confusion:
+            # "did you mean" for a name that does not exist, only when clear; a project named
+            # verbatim (openai-python-client -> openai) beats the near miss typosquat_of names
+            hint = suggest(spec.name, spec.ecosystem, match)
+            if hint:
+                report.suggestion, report.suggestion_reason = hint.name, hint.reason
         if meta is not None:
             report.indicators += metadata.analyze_metadata(meta)
             if artifact_path is None and meta.exists is True:  # with the artifact, its package.json speaks
                 from .scripts import install_scripts
 
                 report.indicators += [i for i in [install_scripts(meta.install_scripts, "the registry's manifest")] if i]
+        from ..advisories import known_malicious
+
+        report.indicators += known_malicious(spec, meta, offline=offline)
     if artifact_path is not None:
         from .static import analyze_artifact
 

@@ -16,6 +16,7 @@ Names are compared after PEP 503 normalisation (PyPI) or lower-casing (npm).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
 
@@ -50,6 +51,10 @@ STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",
 
 def _collapse(name: str) -> str:
     return re.sub(r"[-_.]+", "", name)
+
+
+def _separators(name: str) -> int:
+    return sum(1 for c in _split_scope(name)[1] if c in SEPARATORS)
 
 
 def _tokens(name: str) -> list[str]:
@@ -193,13 +198,19 @@ def classify_edit(name: str, target: str) -> str | None:
     if len(a) == len(b) - 1:  # omission: a char of target dropped
         for i in range(len(b)):
             if b[:i] + b[i + 1:] == a:
-                return "separator" if b[i] in SEPARATORS else "omission"
+                if b[i] in SEPARATORS:
+                    return "separator"
+                # a dropped first or last letter often reads as another name (gunicorn/unicorn,
+                # whisperx): _weak_edit admits it for the very top names only
+                return "omission" if 0 < i < len(b) - 1 else None
     elif len(a) == len(b) + 1:  # a char added
         for i in range(len(a)):
             if a[:i] + a[i + 1:] == b:
                 c = a[i]
                 if c in SEPARATORS:
                     return "separator"
+                if i == 0 and c != a[1]:  # a leading letter makes a sibling name: grequests, aiopath
+                    return None
                 if (i > 0 and a[i - 1] == c) or (i + 1 < len(a) and a[i + 1] == c):
                     return "repetition"
                 neighbours = {a[i - 1] if i > 0 else "", a[i + 1] if i + 1 < len(a) else ""}
@@ -242,6 +253,11 @@ class _Reference:
         self.by_core: dict[str, str] = {}
         self.scoped: dict[str, str] = {}
         self.scopes = {_split_scope(n)[0] for n in self.names} - {None}
+        self.unscoped_prefixes: dict[str, int] = {}
+        for n in self.names:
+            if not n.startswith("@") and "-" in n:
+                head = n.split("-", 1)[0]
+                self.unscoped_prefixes[head] = self.unscoped_prefixes.get(head, 0) + 1
         for n in self.names:
             scope, core = _split_scope(n)
             self.by_collapse.setdefault(_collapse(n), n)
@@ -258,6 +274,16 @@ class _Reference:
             elif len(core) >= MIN_EDIT_LEN:
                 self.scoped.setdefault(core, n)
         self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
+        self._by_len: dict[int, list[str]] = {}
+
+    def near_length(self, q: str) -> list[str]:
+        """Edit targets within two characters of len(q): nothing else can be two edits away,
+        and scoring 5,000 names per check is what made check slow."""
+        n = len(q)
+        hit = self._by_len.get(n)
+        if hit is None:
+            hit = self._by_len[n] = [t for t in self.edit_targets if abs(len(t) - n) <= 2]
+        return hit
 
 
 @lru_cache(maxsize=16)
@@ -319,8 +345,8 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
     from rapidfuzz.distance import OSA
 
     near = process.extractOne(scope, ref.scopes, scorer=OSA.distance, score_cutoff=1 if len(scope) < 8 else 2)
-    if near and len(scope) >= 5:
-        target = f"@{near[0]}/{core}"
+    target = f"@{near[0]}/{core}" if near else None
+    if near and (len(scope) >= 5 or target in ref.rank):  # short scopes: only an exact sibling (@type/node)
         best = target if target in ref.rank else next(
             (n for n in ref.names if n.startswith(f"@{near[0]}/")), None)
         if best:
@@ -328,6 +354,211 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
     if scope == core and core in ref.rank:
         return core, "scope-confusion"
     return None
+
+
+ATTACK_WORDS = frozenset("""
+    new latest beta update updated upgrade upgraded install installer free secure lite fast faster
+    fixed patched official real safe premium module pkg package advanced req sys os https
+    2021 2022 2023 2024 2025 2026
+""".split())
+"""Words an attacker adds to a popular name to make it look official or improved (combosquats).
+Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
+LOOSE_KINDS = {"separator", "word-order", "py-affix"}
+WEAK_RANK = 1000
+VERSION_RANK = 100  # version siblings are common below the very top (pyside2/6, cupy-cuda11x/12x)  # weak look-alikes (any one-letter change, two edits) count only for these targets
+COMBO_RANK = 1000
+SEVERITY = {  # how sure a kind of match is: character disguises and slips are deliberate
+    "transposition": "high", "repetition": "high", "replacement-keyboard": "high", "homoglyph": "high",
+    "replacement-homoglyph": "high", "insertion-keyboard": "high", "digit-for-letter": "high",
+    "omission": "high", "scope-confusion": "high", "version-bump": "medium",
+    "insertion": "medium", "vowel-swap": "medium", "substitution": "medium", "plural": "medium",
+    "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "low",
+    "combosquat": "low",
+}
+
+
+KIND_TEXT = {"combosquat": "the popular name plus filler words", "two-edits": "two slips in a long name",
+             "plural": "plural of the popular name", "digit-for-letter": "a digit in place of a letter",
+             "vowel-swap": "one vowel swapped", "substitution": "one letter replaced",
+             "version-bump": "another version digit"}  # how evidence names a kind
+
+
+@dataclass(frozen=True)
+class SquatMatch:
+    """A name explained as a popular name plus one attacker move (`kind`), with its severity."""
+
+    target: str
+    kind: str
+    severity: str
+    evidence: str
+
+
+def _weak_edit(q: str, t: str) -> str | None:
+    """One-letter changes that are no keyboard slip (vowel swap, other letter, digit for a
+    letter, plural s). Legitimate neighbours look like this too, so callers demand a very
+    popular, long target and an edit away from the first letter."""
+    if len(q) == len(t):
+        diff = [i for i in range(len(q)) if q[i] != t[i]]
+        if len(diff) != 1 or diff[0] == 0:
+            return None
+        x, y = q[diff[0]], t[diff[0]]
+        if x.isdigit() and y.isalpha() and diff[0] < len(q) - 1:
+            return "digit-for-letter"
+        if x.isalpha() and y.isalpha() and x not in SEPARATORS:
+            return "vowel-swap" if x in "aeiou" and y in "aeiou" else "substitution"
+        return None
+    if len(q) == len(t) + 1 and q == t + "s" and not t.endswith("s"):
+        return "plural"
+    if len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS and not _plural_pair(q, t):
+        return "omission"
+    if len(q) == len(t) + 1 and q[1:] != t:  # an added letter, not a leading one (cchardet)
+        for i in range(1, len(q)):
+            if q[:i] + q[i + 1:] == t and q[i].isalpha():
+                return "insertion"
+    return None
+
+
+def _digit_doubling(q: str, t: str) -> bool:
+    """boto33, urllib33: the trailing version digit typed twice."""
+    return len(q) == len(t) + 1 and q[:-1] == t and t[-1:].isdigit() and q[-1] == t[-1]
+
+
+def _old_scope_name(q: str, ref: "_Reference") -> bool:
+    """babel-types for @babel/types: the unscoped family the scope replaced (renamed packages)."""
+    scope, core = _split_scope(q)
+    if scope:
+        return False
+    head = q.split("-", 1)[0]
+    family = ref.unscoped_prefixes.get(head, 0)
+    return f"@{head}/" in q or (head in ref.scopes and family >= 2)
+
+
+def _version_bump(q: str, t: str) -> bool:
+    """boto4 for boto3: the single trailing version digit of a top name changed (not cu12/cu13)."""
+    return (len(q) == len(t) >= 3 and q[:-1] == t[:-1] and q[-1:].isdigit() and t[-1:].isdigit()
+            and q[-1] != t[-1] and q[-2].isalpha())
+
+
+def _two_edits(q: str, t: str) -> bool:
+    """Two slips in a long name (tensofklow): same first letter and word count, and each edit a
+    slip (a dropped letter, a doubled or neighbouring key, a vowel, half of a swap)."""
+    from rapidfuzz.distance import Levenshtein
+
+    if not (len(_collapse(t)) >= 7 and q[:1] == t[:1] and len(_tokens(q)) == len(_tokens(t))
+            and not _digit_only(q, t)):
+        return False
+    free = 1  # one edit may be any letter away from the first
+    for op in Levenshtein.editops(t, q):
+        if op.tag == "delete":
+            ok = 0 < op.src_pos < len(t) - 1 and t[op.src_pos] not in SEPARATORS
+        elif op.tag == "insert":
+            c, p = q[op.dest_pos], op.dest_pos
+            around = {q[p - 1] if p else "", q[p + 1] if p + 1 < len(q) else ""}
+            ok = p > 0 and (c in around or bool(KEYBOARD.get(c, set()) & around))
+        else:
+            x, y, p = t[op.src_pos], q[op.dest_pos], op.src_pos
+            ok = (y in KEYBOARD.get(x, ()) or frozenset((x, y)) in _HOMO_CHARS
+                  or (x in "aeiou" and y in "aeiou") or y in {t[p - 1] if p else "", t[p + 1] if p + 1 < len(t) else ""})
+        if not ok:
+            if free and (op.src_pos if op.tag != "insert" else op.dest_pos) > 0:
+                free -= 1
+                continue
+            return False
+    return True
+
+
+def _combosquat(q: str, ref: "_Reference") -> str | None:
+    """A very popular name plus only filler words: `urllib3-secure-lite`, `requests-latest`."""
+    toks = _tokens(_split_scope(q)[1])
+    if len(toks) < 2:
+        return None
+    scope = _split_scope(q)[0]
+    best = None
+    for i in range(len(toks)):
+        for j in range(len(toks), i, -1):
+            run = "-".join(toks[i:j])
+            if ref.eco is Ecosystem.NPM:
+                cands = [run] + ([f"@{scope}/{run}"] if scope else [])
+            else:
+                cands = [run]
+            rest = toks[:i] + toks[j:]
+            if not rest or not all(w.rstrip("0123456789") in ATTACK_WORDS for w in rest):
+                continue
+            for c in cands:
+                r = ref.rank.get(c)
+                if r and r <= COMBO_RANK and len(_collapse(run)) >= 4 and (best is None or r < ref.rank[best]):
+                    best = c
+    return best
+
+
+def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = None,
+                    known: Iterable[str] | None = None) -> tuple[SquatMatch | None, list[str], str]:
+    """(the match or None, similar popular names, evidence); see find_typosquat."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    eco = Ecosystem.parse(ecosystem)
+    q = normalize_name(name, eco)
+    version = None
+    if reference is None:
+        from .popular import list_version
+
+        version = list_version(eco)  # once per name: reading the environment is not free
+        ref = _popular_reference(eco, REFERENCE_SIZE[eco], version)
+    else:
+        ref = _reference(eco, tuple(reference))
+    if q in ref.rank:
+        return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
+    near = process.extract(q, ref.near_length(q), scorer=OSA.distance, score_cutoff=2, limit=8)
+    near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
+    similar = [n for n, _, _ in near]
+    is_known = (q in set(known)) if known is not None else _is_known(q, eco, version)
+    if is_known:
+        return None, similar, f"{name} is on the popular {eco.value} list itself"
+    scope = _split_scope(q)[0]
+    if scope and scope in ref.scopes:  # an owned scope: only its owner publishes there (siblings)
+        return None, similar, f"{name} is inside the known npm scope @{scope}"
+    match = _structural_match(q, ref)
+    if match and match[1] in LOOSE_KINDS and ref.rank[match[0]] > WEAK_RANK:
+        match = None  # legitimate forks and ports look like this: only imitations of the very top count
+    if match and match[1] == "scope-confusion" and _old_scope_name(q, ref):
+        match = None
+    if match is None and len(q) >= MIN_EDIT_LEN:
+        match = _edit_match(q, near, ref)
+    if (match and match[1] == "separator" and eco is Ecosystem.NPM
+            and _separators(q) >= _separators(match[0])):
+        match = None  # npm squats drop separators (crossenv); json-pointer/jsonpointer both exist
+    if match is None and not scope:
+        hit = _combosquat(q, ref)
+        match = (hit, "combosquat") if hit else None
+    if match is None:
+        return None, similar, ""
+    target, op = match
+    if target not in similar:
+        similar.insert(0, target)
+    what = KIND_TEXT.get(op, op.replace("-", " "))
+    evidence = f"{name!r} looks like {target!r} (popular rank {ref.rank[target]}): {what}"
+    return SquatMatch(target, op, SEVERITY.get(op, "medium"), evidence), similar, evidence
+
+
+def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
+    """The best popular name one plausible slip away (or two, for long and very popular names)."""
+    weak = None
+    for cand, dist, _ in near:
+        if dist == 1:
+            if (op := _edit_op(q, cand)):
+                return cand, op
+            if _digit_doubling(q, cand):
+                return cand, "repetition"
+            if ref.rank[cand] <= VERSION_RANK and _version_bump(q, cand):
+                return cand, "version-bump"
+            if weak is None and ref.rank[cand] <= WEAK_RANK and len(_collapse(cand)) >= 6:
+                (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
+                if qs == cs and (op := _weak_edit(qc, cc)):
+                    weak = (cand, op)
+        elif dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand):
+            weak = (cand, "two-edits")
+    return weak
 
 
 def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = None,
@@ -338,47 +569,19 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
     ecosystem's list). `known`: names that are established themselves and so never squats
     (default: the whole popular list); pass an empty set to judge by the name alone.
     """
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
-    eco = Ecosystem.parse(ecosystem)
-    q = normalize_name(name, eco)
-    if reference is None:
-        from .popular import list_version
-
-        ref = _popular_reference(eco, REFERENCE_SIZE[eco], list_version(eco))
-    else:
-        ref = _reference(eco, tuple(reference))
-    if q in ref.rank:
-        return None, [], f"{name} is itself a popular {eco.value} package (rank {ref.rank[q]})"
-    near = process.extract(q, ref.edit_targets, scorer=OSA.distance, score_cutoff=2, limit=8)
-    near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
-    similar = [n for n, _, _ in near]
-    is_known = (q in set(known)) if known is not None else _is_known(q, eco)
-    if is_known:
-        return None, similar, f"{name} is on the popular {eco.value} list itself"
-    match = _structural_match(q, ref)
-    if match is None:
-        for cand, dist, _ in near:
-            if dist == 1 and len(q) >= MIN_EDIT_LEN and (op := _edit_op(q, cand)):
-                match = (cand, op)
-                break
-    if match is None:
-        return None, similar, ""
-    target, op = match
-    if target not in similar:
-        similar.insert(0, target)
-    return target, similar, (f"{name!r} looks like {target!r} (popular rank {ref.rank[target]}): "
-                             f"{op.replace('-', ' ')}")
+    match, similar, evidence = match_typosquat(name, ecosystem, reference=reference, known=known)
+    return (match.target if match else None), similar, evidence
 
 
-def _is_known(q: str, eco: Ecosystem) -> bool:
-    from .popular import popular_rank
+def _is_known(q: str, eco: Ecosystem, version=None) -> bool:
+    """On the whole popular list (long-established names are never squats)."""
+    from .popular import _load, list_version
 
-    return popular_rank(q, eco) is not None
+    return q in _load(eco, *(version or list_version(eco)))[1]
 
 
 def severity_of(evidence: str) -> str:
-    """Character-level disguises are deliberate more often than affixes or reordered words."""
-    op = evidence.rsplit(": ", 1)[-1].replace(" ", "-")
-    return "high" if op in STRONG_OPS else "medium"
+    """The severity of the kind named at the end of an evidence string (see SEVERITY)."""
+    tail = evidence.rsplit(": ", 1)[-1]
+    kinds = {text: kind for kind, text in KIND_TEXT.items()}
+    return SEVERITY.get(kinds.get(tail, tail.replace(" ", "-")), "medium")

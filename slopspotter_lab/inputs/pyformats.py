@@ -171,6 +171,7 @@ def read_pipfile_lock(path: Path) -> list[Dependency]:
         for name, info in (data.get(section) or {}).items():
             info = info or {}
             line = lines.find(f'"{name}": {{', after)
+            after = line or after  # entries are in file order: search on from here
             ver = str(info.get("version") or "")
             dep = Dependency(name=name, ecosystem="pypi", spec=ver or None, version=ver.lstrip("=") if ver.startswith("==") else None,
                              source=str(path), line=line, kind=kind, extras=tuple(info.get("extras") or ()))

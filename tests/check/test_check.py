@@ -101,12 +101,16 @@ def test_local_artifact_gets_static_analysis(registry_env, tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["--index-url=http://evil.invalid", "a b", "x;rm -rf", "requests>=2", ""])
-def test_invalid_names_fail_before_any_lookup(registry_env, bad, monkeypatch):
+def test_invalid_name_is_an_error_row_and_never_fetched(registry_env, bad, monkeypatch):
     import slopspotter_lab.registry as reg
 
-    monkeypatch.setattr(reg, "fetch_metadata", lambda *a, **k: pytest.fail("fetched"))
-    with pytest.raises(InputError):
-        chk.check_records(["requests", bad])
+    fetched = []
+    real = reg.fetch_metadata
+    monkeypatch.setattr(reg, "fetch_metadata", lambda spec, **k: fetched.append(spec.name) or real(spec, **k))
+    good, row = chk.check_records(["requests", bad], offline=True)
+    assert fetched == ["requests"] and good["name"] == "requests" and good["risk"] == "low"
+    assert row["name"] == bad and row["error"].startswith("invalid input") and row["risk"] == "high"
+    assert row["score"] is None and row["typosquat_of"] is None and set(CONTRACT) <= set(row)
 
 
 def test_cli_exit_codes_and_formats(registry_env, capsys, tmp_path):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.registries import require_verdaccio, run_pypiserver, run_verdaccio
+
 from .conftest import make_npm_package, make_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,11 +25,31 @@ def guard(*argv, env=None, cwd=None, timeout=240):
 
 
 @pytest.fixture(scope="module")
+def pypi_server(tmp_path_factory):
+    """Our own index: the typosquats published here must not leak into other tests' look-ups."""
+    with run_pypiserver(tmp_path_factory.mktemp("guard-pypiserver")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def npm_registry(tmp_path_factory):
+    require_verdaccio()
+    with run_verdaccio(tmp_path_factory.mktemp("guard-verdaccio")) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
 def pypi_index(pypi_server, tmp_path_factory):
     built = tmp_path_factory.mktemp("wheels")
     for args in [("reqeusts", "2.31.0"), ("slopclean-beta", "1.0.0"),
                  ("slopclean-alpha", "1.0.0", ["slopclean-beta>=1"]), ("slopclean-gamma", "0.3.0", ["reqeusts"])]:
         pypi_server.publish(make_wheel(built, *args))
+    src = built / "slopclean-beta-src"  # an sdist as well, for --deep (the sandbox scans sdists)
+    (src / "slopclean_beta").mkdir(parents=True)
+    (src / "slopclean_beta" / "__init__.py").write_text("VERSION = '1.0.0'\n")
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+                                        '[project]\nname = "slopclean-beta"\nversion = "1.0.0"\n')
+    pypi_server.publish_dir(src, "slopclean-beta", "1.0.0")
     return pypi_server
 
 
@@ -72,6 +94,18 @@ def test_clean_set_installs_with_its_dependency(py_env, pypi_index, tmp_path):
     assert {r["name"] for r in verdict["records"]} == {"slopclean-alpha", "slopclean-beta"}
     assert {r["name"]: r["via"] for r in verdict["records"]}["slopclean-beta"] == "slopclean-alpha"
     assert (target / "slopclean_alpha" / "__init__.py").is_file() and (target / "slopclean_beta").is_dir()
+
+
+def test_requirement_file_is_read_and_resolved(py_env, pypi_index, tmp_path):
+    (tmp_path / "requirements.txt").write_text("slopclean-alpha==1.0.0\nslopclean-gamma\n")
+    target = tmp_path / "site"
+    out = guard("--format", "json", "--", sys.executable, "-m", "pip", "install", "--index-url", pypi_index.simple_url,
+                "--target", str(target), "-r", "requirements.txt", env=py_env, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    verdict = json.loads(out.stdout)
+    assert verdict["blocked"] == ["reqeusts"]
+    assert {r["name"] for r in verdict["records"]} >= {"slopclean-alpha", "slopclean-beta", "slopclean-gamma", "reqeusts"}
+    assert not target.exists()
 
 
 def test_unreachable_registry_fails_closed(py_env, tmp_path):
@@ -172,4 +206,34 @@ def test_npm_unreachable_registry_fails_closed(npm_env, tmp_path):
     env = {**npm_env, "SLOPSPOTTER_NPM_URL": "http://127.0.0.1:9", "npm_config_fetch_retries": "0"}
     out = guard("--", "npm", "install", "--registry", "http://127.0.0.1:9/", "slopclean-npm-a", env=env, cwd=project)
     assert out.returncode == 4, out.stderr
+    assert not (project / "node_modules").exists()
+
+
+@pytest.mark.docker
+def test_deep_scans_unpopular_packages_before_installing(py_env, pypi_index, tmp_path):
+    out = guard("--deep", "--dry-run", "--format", "json", *pip_cmd(pypi_index.simple_url, tmp_path / "site", "slopclean-beta"),
+                env=py_env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    (rec,) = json.loads(out.stdout)["records"]
+    assert rec["deep_backend"] in ("docker", "gvisor", "libvirt") and rec["deep_risk"] in ("low", "medium")
+
+
+def test_deep_without_a_scannable_artifact_fails_closed(py_env, pypi_index, tmp_path):
+    # slopclean-alpha has a wheel only: nothing the sandbox can scan, so it is unverified, not waved through
+    out = guard("--deep", "--dry-run", *pip_cmd(pypi_index.simple_url, tmp_path / "site", "slopclean-alpha"),
+                env=py_env, timeout=600)
+    assert out.returncode in (3, 4), out.stderr
+    assert "UNVERIFIED slopclean-alpha: deep scan" in out.stderr
+
+
+@pytest.mark.parametrize("tool", [["pnpm", "add"], ["yarn", "add"]])
+def test_pnpm_and_yarn_installs_are_resolved_and_blocked(npm_env, npm_index, tmp_path, tool):
+    project = tmp_path / "app"
+    project.mkdir()
+    out = guard("--dry-run", "--format", "json", "--", *tool, "slopclean-npm-a", "lodahs", "--registry", npm_index.url + "/",
+                env=npm_env, cwd=project)
+    assert out.returncode == 1, out.stderr
+    verdict = json.loads(out.stdout)
+    assert verdict["blocked"] == ["lodahs"]
+    assert {r["name"] for r in verdict["records"]} == {"slopclean-npm-a", "slopclean-npm-b", "lodahs"}
     assert not (project / "node_modules").exists()

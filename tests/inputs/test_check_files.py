@@ -104,3 +104,10 @@ def test_online_check_of_a_lockfile_against_a_loopback_index(registry_env, pypi_
     recs = check_dependencies(deps)
     assert [r["exists"] for r in recs] == [True, True, False]
     assert recs[2]["line"] == 9 and recs[2]["via"] == "x" and recs[2]["risk"] in ("medium", "high")
+
+
+def test_positional_text_file_is_read_for_install_commands():
+    out = cli("--offline", str(ANS / "transcript.txt"), "-f", "json")
+    assert out.returncode == 0, out.stderr
+    assert [(r["name"], r["line"]) for r in json.loads(out.stdout)] == [
+        ("openpyxl", 3), ("pandas", 3), ("xlrd", 6), ("xlsx", 8), ("exceljs", 8)]

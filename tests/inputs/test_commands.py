@@ -123,3 +123,20 @@ def test_url_and_path_packages_are_not_checkable():
     (cmd,) = extract_commands("pip install git+https://github.com/a/b.git#egg=b https://x.invalid/p.tar.gz ./local requests")
     assert [p.checkable for p in cmd.packages] == [False, False, False, True]
     assert cmd.packages[0].name == "b"
+
+
+def test_arbitrary_text_never_crashes():
+    from hypothesis import given, settings, strategies as st
+
+    words = st.sampled_from(["pip", "install", "npm", "i", "-r", "x.txt", "\\\n", "`", '"', "'", "&&", "|", "#",
+                             "--index-url", "-D", "@scope/x@^1", "req[a]>=1", "uv", "pip3", "add", "\n", "```", "$ "])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(words, st.text(max_size=8)), max_size=30))
+    def run(parts):
+        for cmd in extract_commands(" ".join(parts)):
+            assert cmd.tool and cmd.ecosystem in ("pypi", "npm")
+            for p in cmd.packages:
+                assert p.name is not None and p.ecosystem == cmd.ecosystem
+
+    run()

@@ -162,7 +162,7 @@ def main() -> int:
         env.update(trust.ENV)
     env.update(job.get("env", {}))
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
-                                      "phase_timeouts", "linger_s", "execute") if k in job}
+                                      "modules_shipped", "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job["deadline_epoch"] = deadline
     runner_job["ca_pem"] = ca_pem
     trace = job.get("trace", {})

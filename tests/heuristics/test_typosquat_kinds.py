@@ -1,0 +1,85 @@
+"""Squat kinds attackers use, and legitimate neighbours that are not squats (issue 12).
+
+Examples are made up in the style of real squats; the popular lists come from
+$SLOPSPOTTER_DATA_DIR. Severity follows the strength of the match.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from slopspotter_lab.heuristics.popular import load_popular
+from slopspotter_lab.heuristics.typosquat import match_typosquat, severity_of
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _lists():
+    if len(load_popular("pypi")) < 1000 or len(load_popular("npm")) < 1000:
+        pytest.fail("popular lists missing: set SLOPSPOTTER_DATA_DIR (scripts/test.sh does)")
+
+
+@pytest.mark.parametrize("name,eco,target,kind,severity", [
+    ("pandos", "pypi", "pandas", "vowel-swap", "medium"),
+    ("flaask", "pypi", "flask", "repetition", "high"),
+    ("reqests", "pypi", "requests", "omission", "high"),
+    ("aaiohttp", "pypi", "aiohttp", "repetition", "high"),  # a doubled first letter is a slip
+    ("numoy", "pypi", "numpy", "replacement-keyboard", "high"),
+    ("d1ango", "pypi", "django", "digit-for-letter", "high"),
+    ("boto4", "pypi", "boto3", "version-bump", "medium"),
+    ("boto33", "pypi", "boto3", "repetition", "high"),
+    ("scikit-learns", "pypi", "scikit-learn", "plural", "medium"),
+    ("tensoorflw", "pypi", "tensorflow", "two-edits", "medium"),
+    ("equests", "pypi", "requests", "omission", "high"),  # first letter dropped, top name
+    ("urllib3-secure-lite", "pypi", "urllib3", "combosquat", "low"),
+    ("requests-latest", "pypi", "requests", "combosquat", "low"),
+    ("rnatplotlib", "pypi", "matplotlib", "homoglyph", "high"),
+    ("scikitlearn", "pypi", "scikit-learn", "separator", "medium"),
+    ("python-requests", "pypi", "requests", "py-affix", "low"),
+    ("lodahs", "npm", "lodash", "transposition", "high"),
+    ("types-node", "npm", "@types/node", "scope-confusion", "high"),
+    ("@typess/node", "npm", "@types/node", "scope-confusion", "high"),
+    ("@type/node", "npm", "@types/node", "scope-confusion", "high"),  # short scope, exact sibling
+    ("moment-latest", "npm", "moment", "combosquat", "low"),
+    ("rnoment", "npm", "moment", "homoglyph", "high"),
+])
+def test_squat_kinds(name, eco, target, kind, severity):
+    match = match_typosquat(name, eco)[0]
+    assert match is not None, name
+    assert (match.target, match.kind, match.severity) == (target, kind, severity)
+    assert severity_of(match.evidence) == severity
+    assert repr(target) in match.evidence
+
+
+@pytest.mark.parametrize("name,eco", [
+    ("dash", "pypi"), ("dask", "pypi"), ("boto", "pypi"), ("pyshark", "pypi"),  # established neighbours
+    ("msgpack-python", "pypi"), ("beautifulsoup", "pypi"),  # old names of renamed packages
+    ("babel-core", "npm"), ("@types/lodash", "npm"), ("@sentry/node", "npm"),
+])
+def test_established_neighbours_and_old_names_as_check_runs(name, eco):
+    assert match_typosquat(name, eco)[0] is None
+
+
+@pytest.mark.parametrize("name,eco", [
+    ("@types/reakt", "npm"), ("@sentry/nodee", "npm"), ("@babel/cor", "npm"),  # inside an owned scope
+    ("babel-core", "npm"), ("babel-types", "npm"),  # the unscoped names the scope replaced
+    ("future", "pypi"), ("websocket", "pypi"),  # singular of a popular plural
+    ("elasticsearch8", "pypi"), ("pyside2", "pypi"),  # version siblings below the very top
+    ("grequests", "pypi"), ("aiopath", "pypi"),  # a leading letter makes a sibling name
+    ("django-filter-extra", "pypi"), ("pytest-cov-report", "pypi"),  # plugins add meaningful words
+])
+def test_not_squats_by_the_name_alone(name, eco):
+    """Judged as unknown names (known=set()): these shapes are how legitimate names look."""
+    assert match_typosquat(name, eco, known=set())[0] is None, name
+
+
+def test_weak_edits_need_a_very_popular_long_target():
+    # only the rank/length gate decides weak kinds: a target outside the top 1,000 never matches
+    ref = ("zzpadding",) * 1500 + ("somelibrary",)
+    assert match_typosquat("somelibrery", "pypi", reference=ref, known=set())[0] is None
+    assert match_typosquat("somelibrery", "pypi", reference=("somelibrary",), known=set())[0].kind == "vowel-swap"
+
+
+def test_npm_separators_count_only_when_dropped():
+    """crossenv imitates cross-env; json-pointer and jsonpointer are both real packages."""
+    assert match_typosquat("crossenv", "npm", reference=("cross-env",), known=set())[0].kind == "separator"
+    assert match_typosquat("json-pointer", "npm", reference=("jsonpointer",), known=set())[0] is None
