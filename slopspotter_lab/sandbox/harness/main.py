@@ -247,7 +247,7 @@ def main() -> int:
     harness["network"] = setup_network(state)
     env = package_env(job, user, ca_pem)
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
-                                      "phase_timeouts", "linger_s", "execute") if k in job}
+                                      "modules_shipped", "phase_timeouts", "linger_s", "execute") if k in job}
     runner_job.update(deadline_epoch=deadline, ca_pem=ca_pem)
     argv, drop = runner_command(job, user, libdir, trace_path, harness)
     os.chdir(user.pw_dir)
