@@ -11,7 +11,6 @@ rows captured, and whether the hostile probe saw a tracer (TracerPid).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -27,11 +26,9 @@ MODES = [("docker", None), ("gvisor", "gvisor"), ("gvisor", "strace")]
 def one(path: Path, backend: str, mode: str | None) -> tuple[float, int, set[str]]:
     from slopspotter_lab.scan import scan
 
-    if mode:
-        os.environ["SLOPSPOTTER_TRACE_MODE"] = mode
     eco = "npm" if (path / "package.json").exists() else "pypi"
     t0 = time.monotonic()
-    res = scan(str(path), ecosystem=eco, backend=backend, timeout=90)
+    res = scan(str(path), ecosystem=eco, backend=backend, timeout=90, trace_mode=mode)
     took = time.monotonic() - t0
     ids = {i.id for i in res.indicators}
     return took, int(res.syscall_count or 0), ids
@@ -60,9 +57,7 @@ def main() -> int:
     from slopspotter_lab.scan import scan
 
     for backend, mode in MODES:
-        if mode:
-            os.environ["SLOPSPOTTER_TRACE_MODE"] = mode
-        res = scan(str(probe), ecosystem="pypi", backend=backend, timeout=60)
+        res = scan(str(probe), ecosystem="pypi", backend=backend, timeout=60, trace_mode=mode)
         tells = sorted({h.split(".tell.")[0] for h in res.dns["hostname"] if ".tell.probe.invalid" in str(h)})
         print(f"probe under {backend}/{mode or 'strace'}: {', '.join(tells) or 'nothing'}")
     return 0

@@ -2,9 +2,11 @@
 
     python benchmarks/bench_tls.py [--backend docker] [--runs 2]
 
-Scans the HTTPS corpus (tests/corpus/https) with interception on and off
+Scans two packages without network (the fixed cost) and the HTTPS corpus (tests/corpus/https)
+with interception on and off
 (SLOPSPOTTER_TLS_INTERCEPT=0), alternating in the same run, and prints per package the median
-scan seconds of each and their ratio, then per client (manifest row) what the sinkhole saw:
+scan seconds of each and their ratio (clients wait for their own timeouts when TLS is not
+answered, so HTTPS packages finish sooner with interception), then per client (manifest row) what the sinkhole saw:
 `decrypted` (URL and body read), `refused` (handshake failed: SNI only), or `none`.
 """
 
@@ -20,7 +22,10 @@ from pathlib import Path
 
 from slopspotter_lab.scan import scan
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus" / "https"
+ROOT = Path(__file__).resolve().parents[1] / "tests" / "corpus"
+CORPUS = ROOT / "https"
+# packages with no network at all: what interception costs by itself (CA, trust, minting nothing)
+BASELINE = [("../pypi/slop-benign-pure", "pypi"), ("../npm/slop-benign-npm-lib", "npm")]
 
 
 def one(path: str, eco: str, backend: str, intercept: bool):
@@ -44,10 +49,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="docker")
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--baseline-only", action="store_true", help="only the packages without network")
     args = ap.parse_args()
     rows = list(csv.DictReader(open(CORPUS / "MANIFEST.csv", encoding="utf-8")))
     by_pkg = defaultdict(list)
-    for row in rows:
+    for path, eco in BASELINE:
+        by_pkg[path].append({"ecosystem": eco, "client": None, "host": None})
+    for row in rows if not args.baseline_only else []:
         by_pkg[row["path"]].append(row)
     times = {True: defaultdict(list), False: defaultdict(list)}
     seen = {}
@@ -57,7 +65,7 @@ def main() -> None:
                 took, r = one(path, prow[0]["ecosystem"], args.backend, intercept)
                 times[intercept][path].append(took)
                 if intercept:
-                    for row in prow:
+                    for row in (r for r in prow if r["client"]):
                         seen[(path, row["client"])] = outcome(r, row["host"])
     print(f"backend {args.backend}, {args.runs} run(s) each, medians")
     print(f"{'package':32} {'with':>7} {'without':>8} {'ratio':>6}")

@@ -102,7 +102,8 @@ checked[["name", "ecosystem", "risk", "probability", "typosquat_of", "top_indica
 joined = checked.merge(candidates[["name", "ecosystem", "target", "operator"]], on=["name", "ecosystem"])
 joined["caught"] = joined["typosquat_of"].str.lower() == joined["target"].str.lower()
 joined.groupby("operator")["caught"].agg(["mean", "size"]).sort_values("mean")'''),
-("code", "checked.slop.overview();"),
+("code", '''from slopspotter_lab import viz  # registers the df.slop accessor (plots, summaries, the explorer)
+checked.slop.overview();'''),
 ("md", "## Batch deep scan\n\nDeep scans of the synthetic corpus packages (real in Docker when available, else replayed from recorded real scans via a custom per-package task)."),
 ("code", SCAN_MODE),
 ("code", '''from slopspotter_lab.scan import ScanResult
@@ -147,10 +148,9 @@ compare them on held-out rows with ROC, precision-recall and reliability plots, 
 
 `SLOP_NB_ROWS` caps the number of name-only rows used (default 1500, CI-sized); all scan rows are kept."""),
 ("code", SETUP),
-("code", '''sys.path.insert(0, str(ROOT / "datasets" / "labelled"))
-import build_labelled
+("code", '''from slopspotter_lab.datasets import labelled_rows
 from slopspotter_lab.model import features
-rows = build_labelled.load_rows()
+rows = labelled_rows(ROOT / "datasets" / "labelled")
 N = int(os.environ.get("SLOP_NB_ROWS", "1500"))
 names_part = rows[rows["source"] != "scan"]
 rows = pd.concat([names_part.sample(min(N, len(names_part)), random_state=0), rows[rows["source"] == "scan"]])
@@ -215,12 +215,11 @@ host reads it (`$SLOPSPOTTER_CONFIG_DIR/model.json`, default `~/.config/slopspot
 
 The notebook installs into a temporary config directory unless `SLOP_NB_INSTALL=1` is set."""),
 ("code", SETUP),
-("code", '''sys.path.insert(0, str(ROOT / "datasets" / "labelled"))
-import build_labelled
+("code", '''from slopspotter_lab.datasets import labelled_rows
 from sklearn.model_selection import train_test_split
 from slopspotter_lab.model import features
 from slopspotter_lab.model.fit import ScoringModel
-rows = build_labelled.load_rows()
+rows = labelled_rows(ROOT / "datasets" / "labelled")
 N = int(os.environ.get("SLOP_NB_ROWS", "1500"))
 rows = pd.concat([rows[rows["source"] != "scan"].sample(N, random_state=0), rows[rows["source"] == "scan"]])
 ALL = features.feature_names()

@@ -11,7 +11,7 @@ echo; echo "== which sandboxes work here"
 "$slop" doctor || true
 echo; echo "== heuristic check of datasets/sample_names.csv"
 "$slop" check --from datasets/sample_names.csv --format table
-if "$slop" doctor >/dev/null 2>&1; then
+if "$slop" doctor --quick >/dev/null 2>&1; then
   for pkg in ${SLOP_QUICKSTART_SCANS:-tests/corpus/pypi/slop-benign-build tests/corpus/pypi/slop-steal-aws}; do
     [ -e "$pkg" ] || continue
     echo; echo "== deep scan of $pkg"

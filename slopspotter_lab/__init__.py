@@ -21,6 +21,8 @@ _LAZY = {
     "load_model": "slopspotter_lab.model.scoring",
 }
 
+_SUBMODULES = ("viz", "report", "datasets", "compat")  # `slopspotter_lab.viz` works without its own import
+
 __all__ = ["__version__", *_LAZY]
 
 
@@ -30,4 +32,11 @@ def __getattr__(name: str):
         value = getattr(module, name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'slopspotter_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """What tab completion offers: the lazy names (check, scan, scan_many, ...) too."""
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})

@@ -19,7 +19,6 @@ from ._callable import make_module_callable
 from .ecosystems import Ecosystem, PackageSpec, parse_spec
 from .errors import InputError
 from .indicators import as_dicts, rank
-from .model.scoring import risk_reaches
 from .report import render_checks
 
 log = logging.getLogger(__name__)
@@ -39,12 +38,16 @@ def to_spec(item: Any, ecosystem: "str | Ecosystem" = "pypi") -> PackageSpec:
     return parse_spec(item, ecosystem)
 
 
-def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[str, Any]:
-    """The contract record for one validated spec."""
+def check_one(spec: PackageSpec, *, offline: bool = False, model=None, policy=None) -> dict[str, Any]:
+    """The contract record for one validated spec (`policy`: internal names, min-age; policy.py)."""
     from .heuristics import analyze
     from .model.scoring import load_model
 
     meta, error = None, None
+    if policy is not None and not spec.is_local and policy.is_internal(spec.name, spec.ecosystem.value):
+        from .policy import check_internal
+
+        return check_internal(spec, policy, offline=offline)
     if spec.is_local:
         report = analyze(spec, None, spec.path, offline=offline)
         exists = None
@@ -54,6 +57,11 @@ def check_one(spec: PackageSpec, *, offline: bool = False, model=None) -> dict[s
         meta = fetch_metadata(spec, offline=offline)
         report = analyze(spec, meta, None, offline=offline)
         exists, error = meta.exists, meta.error
+        if policy is not None:
+            from .policy import release_age_indicator
+
+            too_new = release_age_indicator(meta, policy)
+            report.indicators += [too_new] if too_new else []
     score = (model or load_model()).score(report.indicators, dynamic=False)
     indicators = rank(score.annotate(report.indicators))
     return {
@@ -95,22 +103,28 @@ def _safe_spec(item: Any, ecosystem) -> "PackageSpec | dict[str, Any]":
 
 def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False,
                   workers: int = 8, progress: Callable[[int, int], None] | None = None,
-                  model=None) -> list[dict[str, Any]]:
+                  model=None, policy=None) -> list[dict[str, Any]]:
     """Check names (strings, specs or {name, ecosystem, version} dicts); records in input order.
 
     `progress(done, total)` is called as results arrive. Repeated names are looked up once.
+    `policy` (policy.Policy): internal names, min-age, ignores; facts and policy violations
+    (policy.GATE_IDS) make a record high risk whatever the score.
     """
+    from .advisories import prefetch
     from .model.scoring import load_model
+    from .policy import apply_ignores, raise_for_gates
 
     items = [_safe_spec(item, ecosystem) for item in names]  # all validated before any look-up
     specs = [s for s in items if isinstance(s, PackageSpec)]
     model = model or load_model()
     unique = list(dict.fromkeys(specs))
     total, done, results = len(unique), 0, {}
+    prefetch([s for s in unique if policy is None or s.is_local or not policy.is_internal(s.name, s.ecosystem.value)],
+             offline=offline)  # one OSV querybatch for the whole check
 
     def run(spec):
         try:
-            return spec, check_one(spec, offline=offline, model=model)
+            return spec, raise_for_gates(check_one(spec, offline=offline, model=model, policy=policy))
         except Exception as exc:  # noqa: BLE001 - one failing name is an error row, not a failed batch
             log.warning("check of %s failed: %s", spec, exc, exc_info=True)
             return spec, error_record({"name": str(spec), "ecosystem": spec.ecosystem}, spec.ecosystem,
@@ -131,7 +145,8 @@ def check_records(names: Iterable, ecosystem: "str | Ecosystem" = "pypi", *, off
     finally:
         if pool:
             pool.shutdown(wait=True)
-    return [dict(results[s]) if isinstance(s, PackageSpec) else s for s in items]
+    records = [dict(results[s]) if isinstance(s, PackageSpec) else s for s in items]
+    return apply_ignores(records, policy) if policy is not None else records
 
 
 def check(names, ecosystem: "str | Ecosystem" = "pypi", *, offline: bool = False, workers: int = 8,
@@ -171,12 +186,24 @@ def is_manifest(item: str) -> bool:
 
 
 def cli_check(args) -> int:
-    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 with --fail-on when a result reaches it."""
+    """`slopspotter-lab check`: exit 0 ran, 2 bad input, 1 when a result not ignored reaches fail-on
+    (`--fail-on`, else the policy file's)."""
+    from .policy import load_policy, warn_expired
+
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
+    if getattr(args, "only_new", False):
+        from .check_inputs import cli_check_files
+
+        deps, changes = _only_new_deps(args)
+        return cli_check_files(args, [], deps, policy=policy, changes=changes)
+    if getattr(args, "base", None):
+        raise InputError("--base applies to --only-new")
     if getattr(args, "requirements", None) or getattr(args, "text", None) or any(map(is_manifest, args.names)):
         from .check_inputs import cli_check_files, collect  # files: requirements, manifests, text
 
         names, deps = collect(args)
-        return cli_check_files(args, names, deps)
+        return cli_check_files(args, names, deps, policy=policy)
     # a bad name typed on the command line is a usage error (exit 2, nothing fetched); rows of a
     # --from CSV are a batch: a bad row becomes an error row and the others are checked
     items: list = [to_spec(n, args.ecosystem) for n in args.names]
@@ -187,12 +214,49 @@ def cli_check(args) -> int:
     progress = None
     if args.format == "table" and sys.stderr.isatty() and len(items) > 20:
         progress = lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr)  # noqa: E731
-    records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress)
+    records = check_records(items, args.ecosystem, offline=args.offline, workers=args.workers, progress=progress,
+                            policy=policy)
     if progress:
         print(file=sys.stderr)
-    text = render_checks(records, args.format)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 1 if args.fail_on and any(risk_reaches(r["risk"], args.fail_on) for r in records) else 0
+    return emit(args, records, policy)
+
+
+def emit(args, records: list[dict[str, Any]], policy, *, table: Callable[[list], str] | None = None,
+         columns: list[str] | None = None) -> int:
+    """Print records in --format through report.py (SARIF with the policy's expired-ignore notes);
+    `table`/`columns`: the file view's grouped table and CSV columns. Returns the fail-on exit code."""
+    from .policy import failing
+    from .report import checks_csv
+
+    if args.format == "csv":
+        text = checks_csv(records, columns=columns)
+    elif args.format == "sarif":
+        from .sarif import sarif_text
+
+        text = sarif_text(records, notifications=[f"ignore of {i.name} expired on {i.until}: it no longer applies"
+                                                  for i in policy.expired_ignores()])
+    elif args.format == "table" and table is not None:
+        text = table(records) if records else ""
+    else:
+        text = render_checks(records, args.format)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for rec in records:
+        if rec.get("ignored") and args.format == "table":
+            print(f"ignored by the policy: {rec['name']} ({rec['ignored']['reason']})", file=sys.stderr)
+    return 1 if failing(records, args.fail_on or policy.fail_on) else 0
+
+
+def _only_new_deps(args) -> tuple[list, list[str]]:
+    """The dependencies a change adds or re-versions, and `added` / `bumped` for each."""
+    from .changes import new_dependencies
+
+    if not args.base:
+        raise InputError("--only-new needs --base REF (the git ref to compare with, e.g. origin/main)")
+    found = new_dependencies(args.base, args.names or None)
+    if not found:
+        print("slopspotter-lab: no new or re-versioned dependencies", file=sys.stderr)
+    return [c.dependency for c in found], [c.change for c in found]
 
 
 make_module_callable(__name__, "check")

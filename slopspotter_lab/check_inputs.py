@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from .check import COLUMNS, check_records, to_spec
-from .model.scoring import RISKS, risk_reaches
+from .model.scoring import RISKS
 from .errors import InputError
 from .inputs import Dependency, extract_commands, read_manifest
 
@@ -47,8 +47,10 @@ def unchecked_record(dep: Dependency, reason: str) -> dict[str, Any]:
 
 
 def check_dependencies(deps: Iterable[Dependency], *, offline: bool = False, workers: int = 8,
-                       progress: Callable[[int, int], None] | None = None, model=None) -> list[dict[str, Any]]:
-    """One check record per Dependency, in order, with source/line/via. Shared look-ups."""
+                       progress: Callable[[int, int], None] | None = None, model=None,
+                       policy=None) -> list[dict[str, Any]]:
+    """One check record per Dependency, in order, with source/line/via. Shared look-ups.
+    `policy` (policy.Policy): internal names, min-age, ignores."""
     deps = list(deps)
     specs, slots = [], []
     out: list[dict[str, Any] | None] = [None] * len(deps)
@@ -64,7 +66,8 @@ def check_dependencies(deps: Iterable[Dependency], *, offline: bool = False, wor
         specs.append(spec)
         slots.append(i)
     if specs:
-        records = check_records(specs, offline=offline, workers=workers, progress=progress, model=model)
+        records = check_records(specs, offline=offline, workers=workers, progress=progress, model=model,
+                                policy=policy)
         for i, rec in zip(slots, records):
             out[i] = {**rec, "checked": True, **_where(deps[i])}
     return [r for r in out if r is not None]
@@ -136,9 +139,12 @@ def collect(args) -> tuple[list, list[Dependency]]:
     return names, deps
 
 
-def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
-    """`check` with -r / --text / manifest arguments: grouped table, or JSON/CSV with source and line."""
-    from .report import checks_csv, render_checks
+def cli_check_files(args, names: list, deps: list[Dependency], *, policy=None,
+                    changes: list[str] | None = None) -> int:
+    """`check` with -r / --text / manifest arguments (or --only-new, whose `changes` say added or
+    bumped per dependency): grouped table, or JSON/CSV/SARIF with source and line."""
+    from .check import emit
+    from .policy import Policy, apply_ignores
 
     for item in names:  # plain names given alongside files: checked too, without a source
         spec = to_spec(item, args.ecosystem)
@@ -147,14 +153,14 @@ def cli_check_files(args, names: list, deps: list[Dependency]) -> int:
     if not deps:
         print("no packages found in the given files", file=sys.stderr)
     progress = progress_bar()  # stderr, and only on a terminal: stdout stays clean for JSON/CSV
-    records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress)
-    if args.format == "csv":
-        sys.stdout.write(checks_csv(records, columns=INPUT_COLUMNS))
-    elif args.format != "table":
-        print(render_checks(records, args.format))
-    elif records:
-        print(format_grouped_table(records))
+    policy = policy or Policy()
+    records = check_dependencies(deps, offline=args.offline, workers=args.workers, progress=progress, policy=policy)
+    apply_ignores(records, policy)  # unchecked records too: an ignore covers a name, checked or not
+    for rec, change in zip(records, changes or ()):
+        rec["change"] = change
+    code = emit(args, records, policy, table=format_grouped_table,
+                columns=INPUT_COLUMNS + (["change"] if changes is not None else []))
     unchecked = sum(1 for r in records if not r["checked"])
     if unchecked:
         print(f"{unchecked} of {len(records)} entries could not be checked by name (see `error`)", file=sys.stderr)
-    return 1 if args.fail_on and any(risk_reaches(r["risk"], args.fail_on) for r in records) else 0
+    return code

@@ -29,6 +29,7 @@ HANDLERS = {
     "cleanup": "slopspotter_lab.sandbox.cleanup:cli_cleanup",
     "data": "slopspotter_lab.heuristics.popular:cli_data",
     "debug-scan": "slopspotter_lab.compat:cli_debug",
+    "config": "slopspotter_lab.policy:cli_config",
     "mcp": "slopspotter_lab.mcp_server:cli_mcp",
     "guard": "slopspotter_lab.guard:cli_guard",
 }
@@ -48,6 +49,15 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be >= 1")
     return value
+
+
+FAIL_ON = ["low", "medium", "high", "never"]
+
+
+def _policy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE",
+                   help="policy file (default: .slopspotter.toml or pyproject.toml [tool.slopspotter], "
+                        "found walking up from the current directory)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,9 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check the packages of every install command in a file (Markdown, chat, script, Dockerfile, notebook; - = stdin)")
     c.add_argument("--ecosystem", "-e", default="pypi", help="pypi or npm (default: pypi)")
     c.add_argument("--offline", action="store_true", help="no network at all: name-only heuristics")
-    c.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
-    c.add_argument("--fail-on", choices=["low", "medium", "high"], help="exit 1 if any result is at least this risky")
+    c.add_argument("--format", "-f", choices=["table", "json", "csv", "sarif"], default="table")
+    c.add_argument("--fail-on", choices=FAIL_ON, help="exit 1 if any result not ignored is at least this risky "
+                   "(default: the policy file's fail-on)")
     c.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    _policy_args(c)
+    c.add_argument("--only-new", action="store_true",
+                   help="check only dependencies the working tree adds or re-versions relative to --base "
+                        "(NAMEs are then dependency files; none: every changed one)")
+    c.add_argument("--base", metavar="REF", help="git ref to compare with for --only-new (e.g. origin/main, HEAD)")
 
     g = sub.add_parser("guard", help="check what an install command would bring in, then run it only if safe",
                        usage="slopspotter-lab guard [--fail-on RISK] [--allow-unverified] [--deep] -- pip install ...")
@@ -85,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--print-alias", choices=["bash", "zsh", "fish"], help="print shell functions that guard pip/npm/... and exit")
     g.add_argument("--format", "-f", choices=["text", "json"], default="text", help="json: the verdict on stdout")
     g.add_argument("--workers", type=_positive_int, default=8, help="concurrent registry look-ups")
+    _policy_args(g)
     g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
@@ -93,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--version", dest="pkg_version", metavar="V")
     s.add_argument("--backend", "-b", choices=BACKENDS, default="auto")
     s.add_argument("--timeout", type=_positive_float, default=120.0, help="overall deadline in seconds")
-    s.add_argument("--format", "-f", choices=["table", "json"], default="table")
-    s.add_argument("--fail-on", choices=["low", "medium", "high"])
+    s.add_argument("--format", "-f", choices=["table", "json", "sarif"], default="table")
+    s.add_argument("--fail-on", choices=FAIL_ON)
+    _policy_args(s)
     s.add_argument("--trace-mode", choices=["strace", "gvisor"], default=None,
                    help="how to trace (gvisor backend only: its own syscall log, invisible to the package)")
 
@@ -132,7 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--mirror", help="distribution mirror URL")
     ib.add_argument("--force", action="store_true")
 
-    sub.add_parser("doctor", help="which backends work here, and why not")
+    doc = sub.add_parser("doctor", help="which backends work here, and why not")
+    doc.add_argument("--quick", action="store_true", help="skip starting a VM from its saved state")
+
+    cf = sub.add_parser("config", help="the team policy file in force ([tool.slopspotter] / .slopspotter.toml)")
+    cfsub = cf.add_subparsers(dest="config_command", metavar="ACTION")
+    cs = cfsub.add_parser("show", help="print the policy in force and where it came from")
+    cs.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _policy_args(cs)
 
     cl = sub.add_parser("cleanup", help="remove stray containers, VMs, overlays and temp files")
     cl.add_argument("--all", action="store_true", help="also remove leftovers whose owner still runs")
@@ -141,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", metavar="ACTION")
     du = dsub.add_parser("update", help="refresh the popular lists from upstream")
     du.add_argument("--source", choices=["auto", "web", "registry"], default="auto")
+    du.add_argument("--osv", action="append", metavar="ECOSYSTEM",
+                    help="instead: download OSV's export of ECOSYSTEM (pypi, npm) and keep its malware advisories")
     dsub.add_parser("info", help="where the lists are read from, and how old they are")
 
     dbg = sub.add_parser("debug-scan", help="the original debug entry point: blend a heuristic risk with a deep scan")

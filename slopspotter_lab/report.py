@@ -42,7 +42,14 @@ def register(fmt: Format) -> Format:
     return fmt
 
 
+LAZY = {"sarif": "slopspotter_lab.sarif"}  # formats whose module registers itself on first use
+
+
 def _format(name: str, kind: str) -> Callable:
+    if name not in FORMATS and name in LAZY:
+        import importlib
+
+        importlib.import_module(LAZY[name])
     fmt = FORMATS.get(name)
     render = getattr(fmt, kind, None) if fmt else None
     if render is None:

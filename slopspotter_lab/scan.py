@@ -245,7 +245,9 @@ def scan(name_or_path: str, ecosystem: str | Ecosystem = "pypi", version: str | 
         say("prefetch")
         job = build_job(spec, workdir, timeout, uuid.uuid4().hex[:12], meta=meta, execute=execute,
                         trace_mode=trace_mode)
-        package["version"] = job.version or package["version"]
+        package["version"] = job.version or package["version"]  # the artifact's own metadata
+        if spec.is_local:
+            package["name"] = job.dist_name  # never the file name
         inds, herr = _heuristics(spec, meta, job.artifact, offline)
         say(f"sandbox ({chosen.name})")
         run = chosen.run(job.sandbox)
@@ -262,13 +264,21 @@ def cli_scan(args) -> int:
     def progress(msg: str) -> None:
         print(f"[scan] {msg}", file=sys.stderr, flush=True)
 
+    from .policy import apply_ignores, failing, load_policy, warn_expired
+
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
     result = scan(args.target, ecosystem=args.ecosystem, version=args.pkg_version, backend=args.backend,
                   timeout=args.timeout, progress=progress, trace_mode=getattr(args, "trace_mode", None))
-    from .model.scoring import risk_reaches
     from .report import render_scan
+    from .sarif import scan_records
 
-    print(render_scan(result, args.format))
-    return 1 if getattr(args, "fail_on", None) and risk_reaches(result.verdict.get("risk"), args.fail_on) else 0
+    doc = result.to_dict()
+    record = apply_ignores(scan_records([doc], paths=[args.target]), policy)[0]
+    if args.format == "sarif":  # the SARIF view needs the scanned path and the policy's verdict
+        doc = {**doc, "target": args.target, "ignored": record.get("ignored")}
+    print(render_scan(doc, args.format))
+    return 1 if failing([record], getattr(args, "fail_on", None) or policy.fail_on) else 0
 
 
 make_module_callable(__name__, "scan")

@@ -15,6 +15,10 @@ import pytest
 
 pytest_plugins = ["tests.fixtures.registries"]
 
+# Nothing a test does may reach the live OSV API: tests that want OSV start one on loopback.
+os.environ.setdefault("SLOPSPOTTER_OSV_URL", "none")
+os.environ.setdefault("SLOPSPOTTER_OSV_EXPORT_URL", "http://127.0.0.1:9")
+
 ENGINE_MARKERS = ("docker", "gvisor", "vm", "chromium", "firefox")
 
 

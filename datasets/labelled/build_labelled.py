@@ -260,45 +260,12 @@ MODEL_OUT = ROOT / "slopspotter_lab" / "model" / "default_model.json"
 FIGURES = HERE / "figures"
 
 
-REAL_ROWS = [ROOT / "datasets" / "realworld" / "malware_rows.csv", ROOT / "datasets" / "realworld" / "benign_rows.csv"]
-
-
-def load_real_rows():
-    """Static checks of real artifacts (datasets/realworld): MalRegistry families and hard benign packages."""
-    import pandas as pd
-
-    frames = [pd.read_csv(p, dtype={"version": str}) for p in REAL_ROWS if p.exists() and p.stat().st_size]
-    if not frames:
-        return pd.DataFrame()
-    df = pd.concat(frames, ignore_index=True)
-    return pd.DataFrame({"name": df["name"], "ecosystem": "pypi", "label": df["label"].astype(int), "kind": df["kind"],
-                         "source": "static", "scanned": 0, "indicators": df["indicators"], "group": df["family"]})
-
-
 def load_rows():
-    """All labelled rows as one DataFrame; empty feature cells (no scan) become NaN.
+    """All corpus rows as one feature matrix (slopspotter_lab.datasets.labelled_rows): the CSVs here
+    and the real rows of ../realworld, with a `group` column (malware family, else the name)."""
+    from slopspotter_lab.datasets import labelled_rows
 
-    `group` keeps what must stay together in cross-validation: a malware family, else the row's name.
-    """
-    import pandas as pd
-
-    from slopspotter_lab.model import features
-
-    frames = [pd.read_csv(p, keep_default_na=True) for p in (NAME_ROWS, SCAN_ROWS) if p.exists()]
-    if not frames:
-        raise SystemExit("no rows yet: run the names and scans steps first")
-    for f in frames:
-        f["group"] = f["source"] + ":" + f["ecosystem"] + ":" + f["name"].astype(str)
-    real = load_real_rows()
-    if len(real):
-        frames.append(real)
-    df = pd.concat(frames, ignore_index=True)
-    # Features are recomputed from the recorded indicators, so a change to features.py never
-    # needs the scans again.
-    rows = [features.extract([{"id": i, "severity": s} for i, s in json.loads(cell)], dynamic=bool(scanned))
-            for cell, scanned in zip(df["indicators"], df["scanned"])]
-    feats = pd.DataFrame(rows, index=df.index, columns=features.feature_names()).astype(float)
-    return pd.concat([df[["name", "ecosystem", "label", "kind", "source", "scanned", "indicators", "group"]], feats], axis=1)
+    return labelled_rows(HERE)
 
 
 def real_weights(df) -> "np.ndarray":

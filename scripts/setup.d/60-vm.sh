@@ -6,6 +6,14 @@
 set -euo pipefail
 $SUDO apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils libvirt-daemon-system \
     libvirt-clients debootstrap e2fsprogs dosfstools mtools >/dev/null
+# libvirt checks /dev/kvm as its QEMU user (libvirt-qemu, group kvm) but probes QEMU's capabilities
+# with more rights; when those disagree (a container's /dev/kvm is often root-only 0600) it throws
+# its capability cache away and re-probes QEMU (~5 s, serialised) several times per domain start:
+# createXML took 57-200 s here and every VM restore timed out. Debian's udev rule (root:kvm 0660)
+# makes them agree. Domains still run under TCG unless our own KVM probe boots a guest.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+  $SUDO chgrp kvm /dev/kvm && $SUDO chmod 0660 /dev/kvm
+fi
 if ! pgrep -x virtlogd >/dev/null; then $SUDO virtlogd -d; fi
 if ! pgrep -x libvirtd >/dev/null; then $SUDO libvirtd -d; fi
 for _ in $(seq 1 30); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 1; done

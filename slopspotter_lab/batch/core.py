@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from .executors import make_runner
 from .inputs import fingerprint, read_packages
+from .lifeline import start_reaper
 from .progress import make_progress
 from .store import ResultStore
 from .tasks import _failure, run_chunk, warm
@@ -90,6 +91,8 @@ def run_batch(st: ResultStore, task, mode: str, workers: int, executor, options:
         return 0
     if task == mode:
         warm(mode)
+    # before any worker forks: a killed batch's sandboxes are removed by its reaper
+    lifeline = start_reaper() if mode == "scan" else None
     runner = make_runner(executor, workers, mode)
     chunks = _chunks(pending, _chunk_size(mode, len(pending), runner.slots))
     results: "queue.Queue" = queue.Queue()
@@ -126,4 +129,6 @@ def run_batch(st: ResultStore, task, mode: str, workers: int, executor, options:
     finally:
         runner.close()
         bar.close()
+        if lifeline is not None:
+            lifeline.release()
     return added

@@ -8,9 +8,12 @@ resume logic never care which one ran the work.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from .lifeline import die_with_parent, guarded
 
 
 @dataclass
@@ -47,16 +50,20 @@ def local_runner(kind: str, workers: int) -> Runner:
     """Threads for deep scans (the work happens in the sandbox); processes for CPU-bound checks."""
     if kind == "thread":
         pool: Executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slop-batch")
+        submit = pool.submit
     elif kind == "process":
         # fork: workers inherit the loaded model and popular lists, start in milliseconds and do not
         # re-run the caller's script (spawn/forkserver re-import __main__, a trap in plain scripts).
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        # workers die with the batch, however it dies (lifeline.py)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
+        submit = lambda fn, *args: pool.submit(guarded, fn, *args)  # noqa: E731
     else:
         raise ValueError(f"unknown executor {kind!r}: thread, process, a concurrent.futures Executor, "
                          "a dask Client or a scheduler address")
-    return Runner(submit=pool.submit, slots=workers, kind=kind,
+    return Runner(submit=submit, slots=workers, kind=kind,
                   close=lambda: pool.shutdown(wait=True, cancel_futures=True),
                   rebuild=lambda: local_runner(kind, workers))
 

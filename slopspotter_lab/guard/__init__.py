@@ -54,8 +54,9 @@ def plan(argv: list[str], cwd: str | None = None):
 
 
 def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd: str | None = None,
-             workers: int = 8, progress=None) -> Verdict:
-    """Resolve and check everything the command would install; nothing is installed or run."""
+             workers: int = 8, progress=None, policy=None) -> Verdict:
+    """Resolve and check everything the command would install; nothing is installed or run.
+    `policy` (policy.Policy): internal names, min-age and reviewed ignores apply here too."""
     from ..check_inputs import check_dependencies
     from .resolve import resolve_npm, resolve_python
 
@@ -83,12 +84,19 @@ def evaluate(argv: list[str], *, fail_on: str = "high", deep: bool = False, cwd:
     if not deps:
         v.notes.append("no packages to check")
     t1 = time.monotonic()
-    v.records = check_dependencies(deps, workers=workers, progress=progress)
+    v.records = check_dependencies(deps, workers=workers, progress=progress, policy=policy)
     v.timings = {"resolve": round(t1 - t0, 3), "check": round(time.monotonic() - t1, 3)}
+    if policy is not None:
+        from ..policy import apply_ignores
+
+        apply_ignores(v.records, policy)
     for r in v.records:
+        if r.get("ignored"):
+            v.notes.append(f"{r['name']}: ignored by the policy ({r['ignored']['reason']})")
+            continue
         if not r["checked"]:
             v.unverified.append(f"{r['name']}: {r['error']}")
-        elif r["exists"] is None:
+        elif r["exists"] is None and not r.get("internal"):
             v.unverified.append(f"{r['name']}: registry look-up failed ({r['error'] or 'unknown error'})")
         if risk_reaches(r["risk"], fail_on):
             v.blocked.append(r)
@@ -163,8 +171,12 @@ def cli_guard(args) -> int:
     if argv and argv[0] == "--":
         argv = argv[1:]
     from ..check_inputs import progress_bar
+    from ..policy import load_policy, warn_expired
 
-    v = evaluate(argv, fail_on=args.fail_on, deep=args.deep, workers=args.workers, progress=progress_bar())
+    policy = load_policy(getattr(args, "config", None))
+    warn_expired(policy)
+    v = evaluate(argv, fail_on=args.fail_on, deep=args.deep, workers=args.workers, progress=progress_bar(),
+                 policy=policy)
     if args.format == "json":
         import json
 

@@ -66,6 +66,9 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
                 from .scripts import install_scripts
 
                 report.indicators += [i for i in [install_scripts(meta.install_scripts, "the registry's manifest")] if i]
+        from ..advisories import known_malicious
+
+        report.indicators += known_malicious(spec, meta, offline=offline)
     if artifact_path is not None:
         from .static import analyze_artifact
 

@@ -106,10 +106,41 @@ def url_dependency(meta, now):
 DETECTORS = (new_package, single_release, empty_description, no_repository, maintainer_anomaly,
              version_jump, url_dependency)  # install_scripts: heuristics.scripts, fed by analyze()
 
+# status set by the registry (registry/pypi.py, registry/npm.py) -> (indicator id, what it means)
+STATUS_IDS = {
+    "quarantined": ("project_quarantined", "PyPI quarantined the project (PEP 792): considered unsafe, e.g. malware"),
+    "archived": ("project_archived", "the project is archived (PEP 792): no further releases or fixes"),
+    "security-placeholder": ("security_placeholder", "npm replaced the package with its security placeholder "
+                                                     "(the published code was removed as malicious)"),
+    "unpublished": ("unpublished", "every version was unpublished; anyone may register the name again"),
+}
+
+
+def registry_facts(meta: PackageMetadata) -> list[Indicator]:
+    """What the registry itself says: project status (quarantined, archived, npm placeholder,
+    unpublished) and a yanked resolved release. Facts, so they hold even when metadata is partial."""
+    out = []
+    if meta.status in STATUS_IDS:
+        ind_id, meaning = STATUS_IDS[meta.status]
+        from ..indicators import spec
+
+        out.append(Indicator(ind_id, spec(ind_id).severity,
+                             meaning + (f": {meta.status_reason}" if meta.status_reason else ""),
+                             extra={"status": meta.status}))
+    if meta.yanked:
+        out.append(Indicator("yanked_release", "medium",
+                             f"{meta.name} {meta.version} was yanked"
+                             + (f": {meta.yanked_reason}" if meta.yanked_reason else " (no reason given)"),
+                             extra={"reason": meta.yanked_reason}))
+    return out
+
 
 def analyze_metadata(meta: PackageMetadata, now: datetime | None = None) -> list[Indicator]:
-    """Run every metadata detector on a package that exists; [] otherwise."""
-    if meta is None or meta.exists is not True or meta.error:
+    """Registry facts, then every metadata detector on a package that exists; [] otherwise."""
+    if meta is None or meta.exists is not True:
         return []
+    facts = registry_facts(meta)
+    if meta.error:
+        return facts
     now = now or datetime.now(timezone.utc)
-    return [ind for det in DETECTORS if (ind := det(meta, now)) is not None]
+    return facts + [ind for det in DETECTORS if (ind := det(meta, now)) is not None]

@@ -208,6 +208,10 @@ def update(source: str = "auto") -> dict[Ecosystem, Path]:
 def cli_data(args) -> int:
     """`slopspotter-lab data update|info`."""
     action = getattr(args, "data_command", None)
+    if action == "update" and getattr(args, "osv", None):
+        from ..advisories.osv import cli_update
+
+        return cli_update(args.osv)
     if action == "update":
         for eco, path in update(args.source).items():
             print(f"{eco.value}: {len(parse_list(json.loads(path.read_text())))} names -> {path}")
@@ -227,6 +231,10 @@ def cli_data(args) -> int:
                 print(f"  source: {info['source']}" + (f"; licence: {info['licence']}" if info.get("licence") else ""))
             if info["age_days"] is not None and info["age_days"] > STALE_DAYS:
                 print(f"  older than {STALE_DAYS} days: `slopspotter-lab data update` refreshes it")
+        from ..advisories.osv import store_info
+
+        for line in store_info():
+            print(line)
         return 0
     raise InputError(f"unknown data action {action!r}: use update or info")
 

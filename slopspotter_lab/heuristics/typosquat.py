@@ -53,6 +53,10 @@ def _collapse(name: str) -> str:
     return re.sub(r"[-_.]+", "", name)
 
 
+def _separators(name: str) -> int:
+    return sum(1 for c in _split_scope(name)[1] if c in SEPARATORS)
+
+
 def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[-_.]+", name) if t]
 
@@ -341,8 +345,8 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
     from rapidfuzz.distance import OSA
 
     near = process.extractOne(scope, ref.scopes, scorer=OSA.distance, score_cutoff=1 if len(scope) < 8 else 2)
-    if near and len(scope) >= 5:
-        target = f"@{near[0]}/{core}"
+    target = f"@{near[0]}/{core}" if near else None
+    if near and (len(scope) >= 5 or target in ref.rank):  # short scopes: only an exact sibling (@type/node)
         best = target if target in ref.rank else next(
             (n for n in ref.names if n.startswith(f"@{near[0]}/")), None)
         if best:
@@ -354,7 +358,8 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
 
 ATTACK_WORDS = frozenset("""
     new latest beta update updated upgrade upgraded install installer free secure lite fast faster
-    fixed patched official real safe premium module pkg package 2021 2022 2023 2024 2025 2026
+    fixed patched official real safe premium module pkg package advanced req sys os https
+    2021 2022 2023 2024 2025 2026
 """.split())
 """Words an attacker adds to a popular name to make it look official or improved (combosquats).
 Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
@@ -477,7 +482,7 @@ def _combosquat(q: str, ref: "_Reference") -> str | None:
             else:
                 cands = [run]
             rest = toks[:i] + toks[j:]
-            if not rest or not all(w in ATTACK_WORDS for w in rest):
+            if not rest or not all(w.rstrip("0123456789") in ATTACK_WORDS for w in rest):
                 continue
             for c in cands:
                 r = ref.rank.get(c)
@@ -494,10 +499,12 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
 
     eco = Ecosystem.parse(ecosystem)
     q = normalize_name(name, eco)
+    version = None
     if reference is None:
         from .popular import list_version
 
-        ref = _popular_reference(eco, REFERENCE_SIZE[eco], list_version(eco))
+        version = list_version(eco)  # once per name: reading the environment is not free
+        ref = _popular_reference(eco, REFERENCE_SIZE[eco], version)
     else:
         ref = _reference(eco, tuple(reference))
     if q in ref.rank:
@@ -505,7 +512,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     near = process.extract(q, ref.near_length(q), scorer=OSA.distance, score_cutoff=2, limit=8)
     near.sort(key=lambda t: (t[1], ref.rank[t[0]]))
     similar = [n for n, _, _ in near]
-    is_known = (q in set(known)) if known is not None else _is_known(q, eco)
+    is_known = (q in set(known)) if known is not None else _is_known(q, eco, version)
     if is_known:
         return None, similar, f"{name} is on the popular {eco.value} list itself"
     scope = _split_scope(q)[0]
@@ -518,6 +525,9 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
         match = None
     if match is None and len(q) >= MIN_EDIT_LEN:
         match = _edit_match(q, near, ref)
+    if (match and match[1] == "separator" and eco is Ecosystem.NPM
+            and _separators(q) >= _separators(match[0])):
+        match = None  # npm squats drop separators (crossenv); json-pointer/jsonpointer both exist
     if match is None and not scope:
         hit = _combosquat(q, ref)
         match = (hit, "combosquat") if hit else None
@@ -563,10 +573,11 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
     return (match.target if match else None), similar, evidence
 
 
-def _is_known(q: str, eco: Ecosystem) -> bool:
-    from .popular import popular_rank
+def _is_known(q: str, eco: Ecosystem, version=None) -> bool:
+    """On the whole popular list (long-established names are never squats)."""
+    from .popular import _load, list_version
 
-    return popular_rank(q, eco) is not None
+    return q in _load(eco, *(version or list_version(eco)))[1]
 
 
 def severity_of(evidence: str) -> str:

@@ -20,9 +20,6 @@ log = logging.getLogger(__name__)
 NOT_AVAILABLE = "Deep scan not available; heuristic only."
 MAX_CHECK_PACKAGES = 500
 MAX_TEXT_CHARS = 1_000_000  # a check-text body larger than this is refused (pages send blocks)
-# Test-only hook: "module:function" replacing slopspotter_lab.scan.scan in the deep-scan worker,
-# so tests can run a slow fake scan without Docker. Never set it in real use.
-TEST_SCAN_ENV = "SLOPSPOTTER_TEST_ONLY_SCAN_FN"
 
 _LANGUAGES = {
     "python": "pypi", "py": "pypi", "pypi": "pypi", "pip": "pypi",
@@ -203,13 +200,23 @@ def language_to_ecosystem(language: str) -> str | None:
     return _LANGUAGES.get(language.strip().lower())
 
 
+_scan_override: Callable | None = None
+
+
+def use_scan(fn: Callable | None) -> None:
+    """Make `fn` the deep-scan function of this process (a server started with main(scan=...);
+    tests pass a fake). None restores slopspotter_lab.scan.scan."""
+    global _scan_override
+    _scan_override = fn
+
+
 def scan_function() -> Callable:
-    spec = os.environ.get(TEST_SCAN_ENV)
-    if spec:
-        module_name, _, func = spec.partition(":")
-        log.warning("using the TEST-ONLY scan function %s (%s is set)", spec, TEST_SCAN_ENV)
-        return getattr(importlib.import_module(module_name), func)
-    return importlib.import_module("slopspotter_lab.scan").scan
+    """The deep-scan function: slopspotter_lab.scan.scan unless use_scan() set another."""
+    if _scan_override is not None:
+        return _scan_override
+    from ..scan import scan
+
+    return scan
 
 
 def _as_dict(result: Any) -> dict:
@@ -256,12 +263,12 @@ def run_deep_scan(package: str, language: str, timeout: float = 120.0, backend: 
         return {"success": False, "error": str(exc)}
     try:
         kwargs = {"progress": progress} if progress else {}
-        scan = _as_dict(scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
+        found = _as_dict(scan_function()(package, ecosystem=eco, backend=backend, timeout=timeout, **kwargs))
     except Exception as exc:
         log.exception("deep scan of %s failed", package)
         return {"success": False, "error": f"deep scan failed: {type(exc).__name__}: {exc}"}
-    result = to_extension_result(scan, package, _DISPLAY[eco])
-    if result["error"] and not scan.get("verdict"):
+    result = to_extension_result(found, package, _DISPLAY[eco])
+    if result["error"] and not found.get("verdict"):
         return {"success": False, "error": result["error"], "result": result}
     return {"success": True, "result": result}
 

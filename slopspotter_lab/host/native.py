@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from . import framing
-from .messages import ASYNC_TYPES, HANDLERS, MessageError, parse_deep_scan, run_deep_scan
+from .messages import ASYNC_TYPES, HANDLERS, MessageError, parse_deep_scan, run_deep_scan, use_scan
 
 log = logging.getLogger(__name__)
 
@@ -177,13 +177,17 @@ def _binary_stdio() -> tuple[BinaryIO, BinaryIO]:
     return instream, outstream
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the host on this process's stdin/stdout. Browsers pass extra arguments; ignore them."""
+def main(argv: list[str] | None = None, scan=None) -> int:
+    """Run the host on this process's stdin/stdout. Browsers pass extra arguments; ignore them.
+
+    `scan` replaces slopspotter_lab.scan.scan (a test's stand-in, a wrapper with other defaults)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                             format="slopspotter-host %(levelname)s %(name)s: %(message)s")
     instream, outstream = _binary_stdio()
     workers = int(os.environ.get("SLOPSPOTTER_HOST_SCAN_WORKERS", "1") or 1)
+    if scan is not None:
+        use_scan(scan)
     return Host(instream, outstream, scan_workers=max(1, workers)).serve()
 
 

@@ -217,8 +217,11 @@ def build_server():
     return server
 
 
-def serve() -> int:
-    """Serve MCP on stdin/stdout until the client closes it."""
+def serve(scan=None) -> int:
+    """Serve MCP on stdin/stdout until the client closes it; `scan` replaces slopspotter_lab.scan.scan
+    (a test's stand-in)."""
+    if scan is not None:
+        messages.use_scan(scan)
     server = build_server()
     if os.environ.get("SLOPSPOTTER_HOST_WARM", "1") != "0":  # load the popular lists while the client connects
         import threading

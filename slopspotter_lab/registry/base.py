@@ -50,14 +50,23 @@ class PackageMetadata:
     artifacts: list[Artifact] = field(default_factory=list)  # of `version`
     error: str | None = None  # why exists is None
     fetched_at: datetime | None = None
+    # what the registry itself says about the project / the resolved release
+    status: str | None = None  # PEP 792 "quarantined" | "archived" | "deprecated"; npm "unpublished" | "security-placeholder"
+    status_reason: str | None = None
+    yanked: bool = False  # the resolved release was yanked (PEP 592)
+    yanked_reason: str | None = None
+    version_upload: datetime | None = None  # when the resolved release was published (min-age)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ecosystem"] = self.ecosystem.value
-        for key in ("first_upload", "latest_upload", "fetched_at"):
+        for key in DATE_FIELDS:
             if d[key] is not None:
                 d[key] = d[key].isoformat()
         return d
+
+
+DATE_FIELDS = ("first_upload", "latest_upload", "fetched_at", "version_upload")
 
 
 def _parse_dt(value: Any) -> datetime | None:
@@ -72,7 +81,7 @@ def metadata_from_dict(d: dict[str, Any]) -> PackageMetadata:
     """Inverse of PackageMetadata.to_dict (the cache stores that form)."""
     data = dict(d)
     data["ecosystem"] = Ecosystem.parse(data["ecosystem"])
-    for key in ("first_upload", "latest_upload", "fetched_at"):
+    for key in DATE_FIELDS:
         data[key] = _parse_dt(data.get(key))
     data["artifacts"] = [a if isinstance(a, Artifact) else Artifact(**a) for a in data.get("artifacts") or []]
     known = PackageMetadata.__dataclass_fields__

@@ -33,7 +33,7 @@ def _root() -> Path:
 
 
 def _key_path(ecosystem: str, name: str, version: str | None) -> Path:
-    key = f"v2\0{ecosystem}\0{name}\0{version or ''}"  # v2: file URLs resolved against the document
+    key = f"v3\0{ecosystem}\0{name}\0{version or ''}"  # v3: project status, yanked, release time
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return _root() / ecosystem / digest[:2] / f"{digest}.json"
 

@@ -89,3 +89,41 @@ def iter_capped(resp, cap: int, what: str, chunk_size: int = 64 * 1024):
 
 def _read_capped(resp, cap: int, url: str) -> bytes:
     return b"".join(iter_capped(resp, cap, f"registry document {url}"))
+
+
+def post_json(url: str, payload: Any) -> Any:
+    """POST a JSON document and return the JSON answer; any failure is RegistryError (never a fact)."""
+    import requests
+
+    try:
+        resp = session().post(url, json=payload, headers={"Accept": "application/json"}, timeout=timeout())
+    except requests.RequestException as exc:
+        raise RegistryError(f"unreachable: {type(exc).__name__}: {url}") from exc
+    with resp:
+        if resp.status_code != 200:
+            raise RegistryError(f"HTTP {resp.status_code} from {url}")
+        try:
+            return json.loads(_read_capped(resp, MAX_DOCUMENT_BYTES, url))
+        except ValueError as exc:
+            raise RegistryError(f"answer from {url} is not JSON") from exc
+
+
+def download(url: str, dest, *, progress=None, cap: int = 2 * 1024 ** 3) -> int:
+    """Stream `url` into the open binary file `dest`; returns bytes written. Size-capped."""
+    import requests
+
+    try:
+        resp = session().get(url, timeout=timeout(), stream=True)
+    except requests.RequestException as exc:
+        raise RegistryError(f"unreachable: {type(exc).__name__}: {url}") from exc
+    with resp:
+        if resp.status_code != 200:
+            raise RegistryError(f"HTTP {resp.status_code} from {url}")
+        total = int(resp.headers.get("Content-Length") or 0) or None
+        done = 0
+        for chunk in iter_capped(resp, cap, f"download {url}", chunk_size=1024 * 1024):
+            done += len(chunk)
+            dest.write(chunk)
+            if progress:
+                progress(done, total)
+        return done

@@ -82,7 +82,11 @@ def parse_packument(doc: dict[str, Any], version: str | None = None) -> PackageM
         artifacts.append(Artifact(url=dist["tarball"], filename=dist["tarball"].rsplit("/", 1)[-1],
                                   kind="tarball", sha512_integrity=dist.get("integrity"),
                                   sha1=dist.get("shasum"), size=dist.get("unpackedSize")))
+    placeholder = is_security_placeholder(ver, manifest, doc)
     return PackageMetadata(
+        status="security-placeholder" if placeholder else None,
+        status_reason=(description or None) if placeholder else None,
+        version_upload=_dt(times.get(ver)) if ver else None,
         name=doc.get("name") or manifest.get("name") or "",
         ecosystem=Ecosystem.NPM,
         exists=True,
@@ -107,6 +111,15 @@ def parse_packument(doc: dict[str, Any], version: str | None = None) -> PackageM
     )
 
 
+def is_security_placeholder(version: str | None, manifest: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """npm replaces removed malware with `0.0.1-security`, "security holding package", npm/security-holder."""
+    if version and version.endswith("-security"):
+        return True
+    repo = (_repo_url(manifest.get("repository") or doc.get("repository")) or "").lower()
+    text = f"{manifest.get('description') or ''} {doc.get('description') or ''}".lower()
+    return "security-holder" in repo or "security holding package" in text
+
+
 def _license(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("type")
@@ -118,8 +131,11 @@ def fetch(spec: PackageSpec) -> PackageMetadata:
     status, doc = http.get_json(package_url(config.npm_url(), spec.name), accept="application/json")
     if status == 404 or not isinstance(doc, dict):
         return PackageMetadata(name=spec.name, ecosystem=Ecosystem.NPM, exists=False, version=spec.version)
-    if not doc.get("versions") and (doc.get("time") or {}).get("unpublished"):
+    unpublished = (doc.get("time") or {}).get("unpublished")
+    if not doc.get("versions") and unpublished:
+        when = unpublished.get("time") if isinstance(unpublished, dict) else None
         return PackageMetadata(name=spec.name, ecosystem=Ecosystem.NPM, exists=True, version=spec.version,
+                               status="unpublished", status_reason=f"unpublished {when}" if when else None,
                                error="every version was unpublished (name may be re-registered)")
     try:
         return parse_packument(doc, spec.version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html.parser
 import re
+import threading
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urldefrag, urljoin, urlparse
@@ -74,6 +75,8 @@ def parse_json_api(doc: dict[str, Any], version: str | None = None, base_url: st
     homepage = info.get("home_page") or project_urls.get("Homepage") or project_urls.get("homepage")
     requires = list(info.get("requires_dist") or [])
     people = lambda n, e: [{"name": info.get(n) or "", "email": info.get(e) or ""}] if (info.get(n) or info.get(e)) else []
+    yanked, yanked_reason = _yanked(info, files, version is None)
+    ver_times = [t for t in (_dt(f.get("upload_time_iso_8601") or f.get("upload_time")) for f in files) if t]
     return PackageMetadata(
         name=info.get("name") or "",
         ecosystem=Ecosystem.PYPI,
@@ -94,7 +97,19 @@ def parse_json_api(doc: dict[str, Any], version: str | None = None, base_url: st
         dependencies=requires,
         url_dependencies=url_dependencies(requires),
         artifacts=[_artifact(f, base_url) for f in files if f.get("url")],
+        yanked=yanked, yanked_reason=yanked_reason,
+        version_upload=min(ver_times) if ver_times else None,
     )
+
+
+def _yanked(info: dict[str, Any], files: list[dict[str, Any]], latest: bool) -> tuple[bool, str | None]:
+    """PEP 592: a release is yanked when all its files are; the version document also says it in info."""
+    reasons = [f.get("yanked_reason") for f in files if f.get("yanked")]
+    if files and len(reasons) == len(files):
+        return True, next((r for r in reasons if r), None)
+    if not latest and info.get("yanked"):  # info describes the requested version only in /{name}/{ver}/json
+        return True, info.get("yanked_reason") or None
+    return False, None
 
 
 def _classifier_license(info: dict[str, Any]) -> str | None:
@@ -108,12 +123,17 @@ class _LinkParser(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.links: list[dict[str, str]] = []
+        self.meta: dict[str, str] = {}
 
     def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            a = dict(attrs)
-            if a.get("href"):
-                self.links.append(a)
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a)
+        elif tag == "meta" and a.get("name"):
+            self.meta[a["name"]] = a.get("content") or ""
+
+
+_LAST_STATUS = threading.local()  # (status, reason) of the last simple page this thread read
 
 
 def _simple_files(base: str, name: str) -> list[dict[str, Any]] | None:
@@ -126,17 +146,23 @@ def _simple_files(base: str, name: str) -> list[dict[str, Any]] | None:
     if "json" in ctype:
         import json
         doc = json.loads(text)
+        status = doc.get("project-status") or {}
+        _LAST_STATUS.value = (status.get("status"), status.get("reason"))
         return [{"filename": f["filename"], "url": urljoin(url, f["url"]),
                  "sha256": (f.get("hashes") or {}).get("sha256"), "size": f.get("size"),
-                 "upload_time": f.get("upload-time")} for f in doc.get("files", [])]
+                 "upload_time": f.get("upload-time"), "yanked": bool(f.get("yanked")),
+                 "yanked_reason": f["yanked"] if isinstance(f.get("yanked"), str) else None}
+                for f in doc.get("files", [])]
     parser = _LinkParser()
     parser.feed(text or "")
+    _LAST_STATUS.value = (parser.meta.get("pypi:project-status"), parser.meta.get("pypi:project-status-reason"))
     files = []
     for a in parser.links:
         href, frag = urldefrag(urljoin(url, a["href"]))
         sha = frag.split("=", 1)[1] if frag.startswith("sha256=") else None
         files.append({"filename": urlparse(href).path.rsplit("/", 1)[-1], "url": href, "sha256": sha,
-                      "size": None, "upload_time": None})
+                      "size": None, "upload_time": None, "yanked": "data-yanked" in a,  # PEP 592
+                      "yanked_reason": a.get("data-yanked") or None})
     return files
 
 
@@ -176,7 +202,12 @@ def parse_simple(name: str, files: list[dict[str, Any]], version: str | None) ->
     if version and version not in by_version:
         raise KeyError(version)
     times = [t for t in (_dt(f.get("upload_time")) for f in files) if t]
+    chosen = by_version.get(ver, [])
+    ver_times = [t for t in (_dt(f.get("upload_time")) for f in chosen) if t]
+    yanked = bool(chosen) and all(f.get("yanked") for f in chosen)
     return PackageMetadata(
+        yanked=yanked, yanked_reason=next((f.get("yanked_reason") for f in chosen if f.get("yanked_reason")), None)
+        if yanked else None, version_upload=min(ver_times) if ver_times else None,
         name=name, ecosystem=Ecosystem.PYPI, exists=True, version=ver, versions=ordered,
         first_upload=min(times) if times else None, latest_upload=max(times) if times else None,
         release_count=len(ordered),
@@ -206,6 +237,7 @@ def fetch(spec: PackageSpec) -> PackageMetadata:
         except RegistryError as exc:
             json_error = exc
     try:
+        _LAST_STATUS.value = (None, None)
         files = _simple_files(simple_base, name)
     except RegistryError:
         if json_error:
@@ -213,14 +245,21 @@ def fetch(spec: PackageSpec) -> PackageMetadata:
         raise
     if files is None:  # the simple index is authoritative for existence
         return PackageMetadata(name=name, ecosystem=Ecosystem.PYPI, exists=False, version=spec.version)
+    status, reason = _LAST_STATUS.value
+    status = (status or "").strip().lower() or None
     if not files:
-        # PyPI keeps an empty page for projects whose files were all deleted (or names it blocks)
+        # PyPI keeps an empty page for projects whose files were all deleted, that it quarantined
+        # (PEP 792: no files offered), or names it blocks
         return PackageMetadata(name=name, ecosystem=Ecosystem.PYPI, exists=True, version=spec.version,
-                               error="the project has no files (deleted or reserved)")
+                               status=status if status != "active" else None, status_reason=reason,
+                               error=None if status == "quarantined" else "the project has no files (deleted or reserved)")
     try:
-        return parse_simple(name, files, spec.version)
+        meta = parse_simple(name, files, spec.version)
     except KeyError:
-        return _missing_version(spec, sorted({_version_of(f["filename"], name) or "" for f in files} - {""}))
+        meta = _missing_version(spec, sorted({_version_of(f["filename"], name) or "" for f in files} - {""}))
+    if status and status != "active":
+        meta.status, meta.status_reason = status, reason
+    return meta
 
 
 def _with_version_info(base: str, name: str, version: str, meta: PackageMetadata) -> PackageMetadata:

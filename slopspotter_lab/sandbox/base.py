@@ -130,9 +130,10 @@ class Backend(abc.ABC):
         """Reap strays of crashed runs before this process's first scan on this backend.
 
         Housekeeping: it never fails a scan."""
-        if type(self) in Backend._reaped:
+        reaped = type(self)._reaped  # one set shared by every class (a test may give one its own)
+        if type(self) in reaped:
             return
-        Backend._reaped.add(type(self))
+        reaped.add(type(self))
         try:
             removed = self.cleanup_strays()
             if removed:

@@ -17,6 +17,8 @@ from ..errors import InputError
 from .docker_backend import IMAGES, image_created
 
 BASE_TAG = "slopspotter-lab/base:bookworm"
+RECIPE_LABEL = "io.slopspotter-lab.recipe"  # hash of the files an image was built from
+VERSION_LABEL = "io.slopspotter-lab.version"
 _BASE_BUILT: set[str] = set()  # one debootstrap per process, even with --force for several images
 
 
@@ -41,13 +43,53 @@ def _run(argv: list[str], label: str) -> None:
     print(f"[images] {label} done in {time.monotonic() - start:.0f}s", file=sys.stderr, flush=True)
 
 
+def recipe_hash(*dirs: Path) -> str:
+    """sha256 over the names and bytes of every file in `dirs`: what an image is built from."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for d in dirs:
+        for path in sorted(p for p in Path(d).rglob("*") if p.is_file()):
+            h.update(f"{d.name}/{path.relative_to(d).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def docker_recipe(which: str, source: str = "mirror") -> str:
+    root = images_root()
+    dirs = [root / which] + ([root / "rootfs"] if source == "mirror" else [])
+    return f"{source}-{recipe_hash(*dirs)}"
+
+
+def image_recipe(tag: str) -> str | None:
+    """The recipe label of a built image, or None (absent, or built before images were stamped)."""
+    from .docker_backend import _client
+
+    try:
+        return (_client(timeout=10).images.get(tag).labels or {}).get(RECIPE_LABEL)
+    except Exception:  # absent image, engine gone, no SDK
+        return None
+
+
 def build_docker_image(which: str, source: str = "mirror", mirror: str | None = None, force: bool = False) -> str:
+    """Build one sandbox image, stamped with its recipe hash; an image built from other files (or
+    before stamps existed) is stale and rebuilt, its debootstrap base with it."""
+    from .. import __version__
+
     root = images_root()
     tag = IMAGES[which]
-    if image_created(tag) is not None and not force:
-        print(f"[images] {tag} present (use --force to rebuild)", file=sys.stderr)
+    want = docker_recipe(which, source)
+    present = image_created(tag) is not None
+    have = image_recipe(tag) if present else None
+    if have == want and not force:
+        print(f"[images] {tag} present and current (recipe {want}; --force rebuilds)", file=sys.stderr)
         return tag
-    args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which]
+    if present and not force:
+        print(f"[images] {tag} is stale (recipe {have or 'unstamped'}, now {want}): rebuilding", file=sys.stderr)
+        force = True
+    args = ["docker", "build", "-t", tag, "--label", "io.slopspotter-lab.image=" + which,
+            "--label", f"{RECIPE_LABEL}={want}", "--label", f"{VERSION_LABEL}={__version__}"]
     if source == "mirror":
         if (force and BASE_TAG not in _BASE_BUILT) or image_created(BASE_TAG) is None:
             argv = ["bash", str(root / "rootfs" / "build-rootfs.sh"), BASE_TAG]

@@ -68,6 +68,7 @@ class PreparedJob:
     phase_timeouts: Mapping[str, float] = field(default_factory=dict)
     canaries: Mapping[str, str] = field(default_factory=dict)
     execute: bool = True
+    modules_shipped: tuple[str, ...] = ()  # the import phase's fallback (prefetch read them from the artifact)
     tls: Mapping[str, str] = field(default_factory=dict)  # the per-scan CA's files as the harness sees them
 
     @property
@@ -85,6 +86,7 @@ class PreparedJob:
                 "npm_cache": "/in/artifacts/npm-cache/_cacache" if self.ecosystem is Ecosystem.NPM else None,
                 "scan_id": self.scan_id, "user": USER, "timeout": self.timeout, "linger_s": self.linger_s,
                 "execute": self.execute, "artifact": self.artifact_in_sandbox, "dist_name": self.dist_name,
+                "modules_shipped": list(self.modules_shipped),
                 "phase_timeouts": dict(self.phase_timeouts), "canaries": dict(self.canaries),
                 "trace": {"string_limit": 256, "max_bytes": 48 * 1024 * 1024},
                 **({"tls": dict(self.tls)} if self.tls else {})}
@@ -118,7 +120,7 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, *,
                          timeout=timeout, scan_id=scan_id, limits=limits or Limits(), trace_mode=trace_mode)
     job = PreparedJob(sandbox=sandbox, artifact=fetched.path, artifact_in_sandbox=f"/in/artifacts/{fetched.path.name}",
                       dist_name=fetched.name, version=fetched.version, ecosystem=spec.ecosystem, scan_id=scan_id,
-                      timeout=timeout, linger_s=linger_s, execute=execute,
+                      timeout=timeout, linger_s=linger_s, execute=execute, modules_shipped=fetched.modules,
                       phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
                       canaries=make_canaries(), tls=tls)
     (jobdir / "job.json").write_text(json.dumps(job.job_json(), indent=1))

@@ -25,10 +25,11 @@ from .vm import libvirt_uri, ssh, vm_dir
 from .vm.domain import META_NS, retarget_saved_xml
 from .vm.image import image_dir, load_manifest
 from .vm.probe import check_vm_requirements, kvm_usable
-from .vm.state import cold_boot, ensure_state, image_spec, overlay, restore
+from .vm.state import RestoreError, cold_boot, discard_state, ensure_state, image_spec, overlay, restore
 
 log = logging.getLogger(__name__)
 VM_PREFIX = NAME_PREFIX + "vm-"
+RESTORED_SSH_S = 120.0  # a restored guest answers in seconds; this is for a machine under heavy load
 GUEST_PID_FILE = "/run/slop-job.pid"
 # Like a systemd-resolved laptop, and where the harness's fake resolver listens (as in Docker).
 RESOLV_CONF = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n"
@@ -81,19 +82,24 @@ class LibvirtBackend(Backend):
         disk = run_dir / "disk.qcow2"
         started = time.monotonic()
         if self.fast_start:
-            state = ensure_state(conn, image, manifest, kvm, boot_id())
+            state = ensure_state(conn, image, manifest, kvm, boot_id(), progress=log.warning)
             facts["cold_boot_s"] = state.cold_boot_s
             started = time.monotonic()  # a first-ever scan also paid for the boot; report the restore
-            overlay(state.disk, disk)
-            spec = image_spec(image, manifest, name, disk, run_dir, kvm, os.getpid(), boot_id())
-            xml = retarget_saved_xml(state.xml, name, str(disk), spec.ssh_port, spec.console_log,
-                                     os.getpid(), boot_id(), str(run_dir))
-            dom = restore(conn, xml, state.vmstate)
             try:
-                client = ssh.connect(spec.ssh_port, image / "keys", time.monotonic() + 120)
-            except BaseException:
-                dom.destroy()
-                raise
+                dom, client = self.resume(conn, state, image, manifest, name, run_dir, kvm)
+            except RestoreError as exc:
+                # Fail loudly, recover once: a state that cannot be restored would fail every later scan.
+                log.warning("the saved VM state %s could not be restored (%s); discarding it and booting the "
+                            "VM once to make a new one", state.dir.name, exc)
+                discard_state(state)
+                state = ensure_state(conn, image, manifest, kvm, boot_id(), progress=log.warning)
+                facts["state_rebuilt"] = str(exc)[:300]
+                started = time.monotonic()
+                try:
+                    dom, client = self.resume(conn, state, image, manifest, name, run_dir, kvm)
+                except RestoreError as again:
+                    raise RestoreError(f"a freshly made VM state could not be restored either: {again} "
+                                       f"(before: {exc})") from again
             facts["start"] = "restore"
         else:
             overlay(image / "base.qcow2", disk)
@@ -102,6 +108,24 @@ class LibvirtBackend(Backend):
             facts["start"] = "cold"
         facts["start_s"] = round(time.monotonic() - started, 2)
         return dom, client, facts
+
+    def resume(self, conn, state, image: Path, manifest: dict, name: str, run_dir: Path, kvm: bool):
+        """A new domain from the saved state on a fresh overlay, reachable over SSH; RestoreError if not."""
+        disk = run_dir / "disk.qcow2"
+        disk.unlink(missing_ok=True)
+        overlay(state.disk, disk)
+        spec = image_spec(image, manifest, name, disk, run_dir, kvm, os.getpid(), boot_id())
+        xml = retarget_saved_xml(state.xml, name, str(disk), spec.ssh_port, spec.console_log,
+                                 os.getpid(), boot_id(), str(run_dir))
+        dom = restore(conn, xml, state.vmstate)
+        try:
+            return dom, ssh.connect(spec.ssh_port, image / "keys", time.monotonic() + RESTORED_SSH_S)
+        except TimeoutError as exc:
+            dom.destroy()
+            raise RestoreError(f"the restored guest never answered: {exc}") from exc
+        except BaseException:
+            dom.destroy()
+            raise
 
     def run(self, job: SandboxJob) -> SandboxRun:
         self.reap_once()
@@ -210,3 +234,24 @@ def _tail(run_dir: Path, n: int = 2000) -> str:
         return (run_dir / "console.log").read_text(errors="replace")[-n:]
     except OSError:
         return ""
+
+
+def check_restore() -> dict:
+    """`doctor`: does a scan machine really come back from the saved state (not only: does libvirt
+    answer)? Runs one trivial job; the first call on a fresh machine also makes the state."""
+    import tempfile
+
+    from .base import SandboxJob
+
+    with tempfile.TemporaryDirectory(prefix="slopspotter-doctor-") as tmp:
+        jobdir = Path(tmp) / "job"
+        jobdir.mkdir()
+        (jobdir / "run.sh").write_text("echo restored > /out/ok\n")
+        jobdir.chmod(0o755)
+        t0 = time.monotonic()
+        run = LibvirtBackend().run(SandboxJob(image="python", jobdir=jobdir, command=["sh", "/in/run.sh"],
+                                              timeout=60, scan_id="doctor"))
+        ok = run.exit_code == 0 and (run.outdir / "ok").exists()
+        return {"ok": ok, "seconds": round(time.monotonic() - t0, 1), "start": run.details.get("start"),
+                "start_s": run.details.get("start_s"), "state_rebuilt": run.details.get("state_rebuilt"),
+                "error": None if ok else (run.error or run.stderr_head[-300:] or f"exit {run.exit_code}")}

@@ -1,46 +1,32 @@
 """Pack corpus source directories into an sdist or an npm tarball with our own tarfile code:
 no build backend, no setup.py and no npm on the host, so packing never runs package code.
-Names and versions are read statically (pyproject.toml, package.json, or a literal in setup.py).
+Names and versions are read statically (artifact_info: PKG-INFO, pyproject.toml, setup.cfg, setup.py,
+package.json).
 """
 
 from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 import tarfile
-import tomllib
 from pathlib import Path
 
-from ..errors import InputError
+from .artifact_info import read_source_dir
 
 _SKIP = {"__pycache__", ".git", "node_modules", ".DS_Store"}
 
 
 def python_name_version(src: Path) -> tuple[str, str]:
-    """Name and version of a Python source tree, read without executing anything."""
-    pp = src / "pyproject.toml"
-    if pp.exists():
-        project = tomllib.loads(pp.read_text()).get("project", {})
-        if project.get("name") and project.get("version"):
-            return project["name"], str(project["version"])
-    setup = src / "setup.py"
-    if setup.exists():
-        text = setup.read_text(errors="replace")
-        name = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", text)
-        version = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
-        if name and version:
-            return name.group(1), version.group(1)
-    raise InputError(f"{src}: no static name/version in pyproject.toml or setup.py")
+    """Name and version of a Python source tree, read without executing anything (PKG-INFO,
+    pyproject.toml, setup.cfg, literals in setup.py); a version computed at build time is "0"."""
+    info = read_source_dir(src, "pypi")
+    return info.name, info.version or "0"
 
 
 def npm_name_version(src: Path) -> tuple[str, str]:
-    try:
-        meta = json.loads((src / "package.json").read_text())
-        return meta["name"], meta["version"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{src}: unreadable package.json ({exc})") from exc
+    info = read_source_dir(src, "npm")
+    return info.name, info.version or "0.0.0"
 
 
 def _add_tree(tar: tarfile.TarFile, src: Path, prefix: str) -> None:
@@ -101,3 +87,45 @@ def pack_npm(src: Path, dest_dir: Path) -> Path:
 
 def pack_dir(src: Path, ecosystem: str, dest_dir: Path) -> Path:
     return pack_npm(src, dest_dir) if ecosystem == "npm" else pack_sdist(src, dest_dir)
+
+
+def pack_wheel(src: Path, dest_dir: Path) -> Path:
+    """src/ -> dest_dir/<name>-<version>-py3-none-any.whl for a pure-Python tree (packages and
+    modules in the root or src/), with METADATA, WHEEL and RECORD as a build backend writes them,
+    without running one. No top_level.txt: the sandbox then finds the modules through RECORD."""
+    import base64
+    import hashlib
+    import zipfile
+
+    from .artifact_info import shipped_modules
+
+    src, dest_dir = Path(src), Path(dest_dir)
+    name, version = python_name_version(src)
+    base = f"{re.sub(r'[-.]+', '_', name)}-{version}"
+    files: dict[str, bytes] = {}
+    rel = [p.relative_to(src).as_posix() for p in sorted(src.rglob("*.py"))]
+    for module in shipped_modules(rel):
+        root = src / "src" if (src / "src" / module).exists() or (src / "src" / f"{module}.py").exists() else src
+        if (root / module).is_dir():
+            for path in sorted((root / module).rglob("*")):
+                if path.is_file() and not any(part in _SKIP for part in path.relative_to(root).parts):
+                    files[path.relative_to(root).as_posix()] = path.read_bytes()
+        else:
+            files[f"{module}.py"] = (root / f"{module}.py").read_bytes()
+    info = f"{base}.dist-info"
+    files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: slopspotter-lab\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+    def digest(data: bytes) -> str:
+        return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+    record = "".join(f"{path},{digest(data)},{len(data)}\n" for path, data in files.items()) + f"{info}/RECORD,,\n"
+    files[f"{info}/RECORD"] = record.encode()
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    out = dest_dir / f"{base}-py3-none-any.whl"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, data in files.items():
+            zinfo = zipfile.ZipInfo(path, date_time=(2023, 11, 14, 22, 13, 20))
+            zinfo.external_attr = 0o644 << 16
+            zf.writestr(zinfo, data, zipfile.ZIP_DEFLATED)
+    return out

@@ -14,14 +14,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 from typing import NamedTuple
 
 from .. import config
 from ..ecosystems import PackageSpec
 from ..errors import InputError, RegistryError
-from .packing import npm_name_version, pack_dir, python_name_version
+from .artifact_info import read_artifact
+from .packing import pack_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class Fetched(NamedTuple):
     path: Path
     name: str
     version: str | None
+    modules: tuple[str, ...] = ()  # top-level modules the artifact ships (the import phase's fallback)
 
 
 def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False) -> subprocess.CompletedProcess:
@@ -75,24 +76,33 @@ def _pypi_sdist(spec: PackageSpec, meta, dest: Path) -> Fetched:
 
     meta = meta if meta is not None else fetch_metadata(spec)
     path = Path(download_artifact(meta, dest, kind="sdist"))
-    return Fetched(path, meta.name or spec.name, meta.version or spec.version)
+    return _identify(spec, path, meta.name or spec.name, meta.version or spec.version)
 
 
-def _local_python(path: Path, artifacts: Path) -> Fetched:
-    """A local source dir (packed), wheel or sdist; name and version read, not guessed."""
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+def _identify(spec: PackageSpec, target: Path, name: str | None = None, version: str | None = None) -> Fetched:
+    """What the artifact's own metadata says it is (artifact_info), never its file name. A local
+    file must say it (it is the only source); a registry download that cannot be read keeps the
+    name and version the registry gave."""
+    try:
+        info = read_artifact(target, spec.ecosystem)
+    except InputError:
+        if spec.is_local:
+            raise
+        log.warning("cannot read the metadata of %s; using the registry's name", target.name)
+        return Fetched(target, name or spec.name, version or spec.version)
+    if spec.is_local:
+        return Fetched(target, info.name, info.version, tuple(info.modules))
+    return Fetched(target, name or spec.name, version or info.version, tuple(info.modules))
 
+
+def _local_python(spec: PackageSpec, artifacts: Path) -> Fetched:
+    """A local source dir (packed with our own code), wheel or sdist."""
+    path = Path(spec.path)
     if path.is_dir():
-        name, version = python_name_version(path)
-        return Fetched(pack_dir(path, "pypi", artifacts), name, version)
+        return _identify(spec, pack_dir(path, "pypi", artifacts))
     target = artifacts / path.name
     shutil.copy2(path, target)
-    try:
-        name, version = (parse_wheel_filename(path.name)[:2] if path.suffix == ".whl"
-                         else parse_sdist_filename(path.name))
-    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
-        raise InputError(f"{path.name}: not a wheel or sdist file name ({exc})") from exc
-    return Fetched(target, str(name), str(version))
+    return _identify(spec, target)
 
 
 def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
@@ -107,7 +117,7 @@ def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
     for whl in build_tools_dir().glob("*.whl"):
         _link_or_copy(whl, deps / whl.name)
     if spec.is_local:
-        return _local_python(Path(spec.path), artifacts)
+        return _local_python(spec, artifacts)
     req = f"{spec.name}=={spec.version}" if spec.version else spec.name
     res = _pip_download([req], deps)
     if res.returncode == 0:
@@ -116,7 +126,7 @@ def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
             if name == canonicalize_name(spec.name):
                 target = artifacts / whl.name
                 whl.rename(target)
-                return Fetched(target, spec.name, str(version))
+                return _identify(spec, target, spec.name, str(version))
     log.info("no installable wheel set for %s (%s); using the sdist", req, res.stderr.strip()[-200:])
     return _pypi_sdist(spec, meta, artifacts)
 
@@ -154,12 +164,11 @@ def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Fetched, Path]:
     """(the tarball, the npm cache dir holding every dependency tarball)."""
     artifacts.mkdir(parents=True, exist_ok=True)
     if spec.is_local and Path(spec.path).is_dir():
-        name, version = npm_name_version(Path(spec.path))
-        fetched = Fetched(pack_dir(Path(spec.path), "npm", artifacts), name, version)
+        fetched = _identify(spec, pack_dir(Path(spec.path), "npm", artifacts))
     elif spec.is_local:
         tarball = artifacts / Path(spec.path).name
         shutil.copy2(spec.path, tarball)
-        fetched = Fetched(tarball, *_tarball_manifest(tarball))
+        fetched = _identify(spec, tarball)
     else:
         ref = f"{spec.name}@{spec.version}" if spec.version else spec.name
         res = _npm(["pack", ref, "--json", "--pack-destination", str(artifacts)], artifacts)
@@ -176,13 +185,3 @@ def prefetch_npm(spec: PackageSpec, artifacts: Path) -> tuple[Fetched, Path]:
     if res.returncode != 0:
         log.warning("npm dependency prefetch failed: %s", res.stderr.strip()[-300:])
     return fetched, cache
-
-
-def _tarball_manifest(tarball: Path) -> tuple[str, str | None]:
-    """(name, version) from a local npm tarball's top package.json, read without extracting."""
-    with tarfile.open(tarball) as tar:
-        for member in tar:
-            if member.name.endswith("package.json") and member.name.count("/") == 1:
-                doc = json.load(tar.extractfile(member))
-                return doc["name"], doc.get("version")
-    raise RegistryError(f"{tarball.name}: no package.json")

@@ -175,13 +175,18 @@ def _join_sinkhole(ep: pd.DataFrame, i, rec: dict) -> None:
         ep.at[i, "body_preview"] = text[:PREVIEW]
 
 
-def build_frames(outdir: Path) -> TraceFrames:
-    outdir = Path(outdir)
+def _read_outdir(outdir: Path) -> tuple[dict, list[dict], list[dict], str]:
+    """(harness.json, phases.json, fakenet.jsonl records, trace.log text); missing files are empty."""
     harness = json.loads((outdir / "harness.json").read_text()) if (outdir / "harness.json").exists() else {}
     phases = json.loads((outdir / "phases.json").read_text()) if (outdir / "phases.json").exists() else []
-    fakenet = _read_jsonl(outdir / "fakenet.jsonl")
-    t0 = float(harness.get("t0") or 0.0)
     text = (outdir / "trace.log").read_text(errors="replace") if (outdir / "trace.log").exists() else ""
+    return harness, phases, _read_jsonl(outdir / "fakenet.jsonl"), text
+
+
+def _events(text: str, t0: float, phases: list[dict]) -> tuple[pd.DataFrame, dict, set, dict]:
+    """Parsed events with ts relative to t0, pids of threads folded into their process, and a
+    phase per event ("after" past its phase's end); the harness runner's own calls dropped.
+    Returns (events, child -> parent, thread ids, pid -> (phase, phase end))."""
     ev = parse_events(text)
     if t0 == 0.0 and len(ev):
         t0 = float(ev["ts"].min())
@@ -195,25 +200,23 @@ def build_frames(outdir: Path) -> TraceFrames:
                 cur = parent[cur]
             tgid[tid] = cur
         ev["pid"] = ev["pid"].map(lambda p: tgid.get(p, p))
-    roots = _phase_table(phases, t0)
-    owner = _assign_phase(ev["pid"].unique(), parent, roots)
+    owner = _assign_phase(ev["pid"].unique(), parent, _phase_table(phases, t0))
     phase_name = ev["pid"].map(lambda p: (owner.get(p) or (None, 0))[0])
     phase_end = ev["pid"].map(lambda p: (owner.get(p) or (None, np.inf))[1]).astype(float)
     ev["phase"] = phase_name.where(ev["ts"] <= phase_end + 0.05, "after")
-    ev = ev[phase_name.notna()].reset_index(drop=True)  # drop the harness runner's own calls
+    ev = ev[phase_name.notna()].reset_index(drop=True)
     ev["errno"] = ev["errno"].fillna("")
-    sys_rows = ev[ev["kind"].eq("syscall")]
+    return ev, parent, threads, owner
 
-    # processes: one row per exec'd or forked process (threads excluded)
+
+def _process_frame(ev: pd.DataFrame, sys_rows: pd.DataFrame, parent: dict, threads: set, owner: dict) -> pd.DataFrame:
+    """One row per exec'd or forked process (threads excluded)."""
     execs = sys_rows[sys_rows["name"].isin(["execve", "execveat"]) & sys_rows["retval"].eq(0)]
-    first_exec = execs.drop_duplicates("pid", keep="last")
+    ex = execs.drop_duplicates("pid", keep="last").set_index("pid")
     exits = ev[ev["kind"].isin(["exit", "killed"])].drop_duplicates("pid", keep="last").set_index("pid")
-    pids = [p for p in ev["pid"].unique() if p not in threads]
-    proc = pd.DataFrame({"pid": pids})
+    proc = pd.DataFrame({"pid": [p for p in ev["pid"].unique() if p not in threads]})
     proc["ppid"] = proc["pid"].map(parent).astype("Int64")
-    start_ts = ev.groupby("pid")["ts"].min()
-    proc["ts"] = proc["pid"].map(start_ts)
-    ex = first_exec.set_index("pid")
+    proc["ts"] = proc["pid"].map(ev.groupby("pid")["ts"].min())
     proc["exe"] = proc["pid"].map(ex["args"].map(lambda a: (strings(a[:4096]) or [""])[0]))
     proc["argv"] = proc["pid"].map(ex["args"].map(argv_of))
     inherited = proc["argv"].isna()
@@ -221,16 +224,19 @@ def build_frames(outdir: Path) -> TraceFrames:
     proc["exit_code"] = proc["pid"].map(exits["retval"]).astype("Int64")
     proc["end_ts"] = proc["pid"].map(exits["ts"])
     proc["phase"] = proc["pid"].map(lambda p: (owner.get(p) or (None,))[0])
-    processes = proc[PROCESS_COLUMNS].sort_values("ts").reset_index(drop=True)
+    return proc[PROCESS_COLUMNS].sort_values("ts").reset_index(drop=True)
 
-    # files
+
+def _file_frame(sys_rows: pd.DataFrame, processes: pd.DataFrame) -> pd.DataFrame:
     fr = _file_rows(sys_rows)
     if len(fr):
         fr["category"] = categorize(fr["path"])
         fr["exe"] = fr["pid"].map(processes.set_index("pid")["exe"]) if len(processes) else None
-    files = fr.reindex(columns=FILE_COLUMNS).reset_index(drop=True)
+    return fr.reindex(columns=FILE_COLUMNS).reset_index(drop=True)
 
-    # endpoints: connect / sendto / sendmsg with an inet address
+
+def _endpoint_frame(sys_rows: pd.DataFrame, fakenet: list[dict]) -> pd.DataFrame:
+    """connect / sendto / sendmsg with an inet address, matched to what the sinkhole received."""
     net = sys_rows[sys_rows["name"].isin(["connect", "sendto", "sendmsg", "bind"])]
     sa = net["args"].str.extract(SOCKADDR)
     net = net.assign(family=sa["fam"], port=pd.to_numeric(sa["port"], errors="coerce"),
@@ -238,7 +244,6 @@ def build_frames(outdir: Path) -> TraceFrames:
     net = net[net["family"].isin(["INET", "INET6"]) & net["address"].notna() & ~net["name"].eq("bind")]
     net = net[~((net["address"] == RESOLVER[0]) & (net["port"] == RESOLVER[1]))]
     answers = {r["answer"]: r["hostname"] for r in fakenet if r.get("kind") == "dns" and r.get("answer")}
-    tcp = [r for r in fakenet if r.get("kind") == "tcp"]
     ep = pd.DataFrame({
         "phase": net["phase"], "pid": net["pid"], "ts": net["ts"],
         "family": net["family"].str.lower().replace({"inet": "ipv4", "inet6": "ipv6"}),
@@ -253,6 +258,12 @@ def build_frames(outdir: Path) -> TraceFrames:
         ep[col] = None
     ep["tls"] = pd.Series(pd.NA, index=ep.index, dtype="boolean")
     ep["request_bytes"] = pd.Series(pd.NA, index=ep.index, dtype="Int64")
+    _match_sinkhole(ep, [r for r in fakenet if r.get("kind") == "tcp"])
+    return ep.reindex(columns=ENDPOINT_COLUMNS).sort_values("ts").reset_index(drop=True)
+
+
+def _match_sinkhole(ep: pd.DataFrame, tcp: list[dict]) -> None:
+    """Each sinkhole record marks the first unmatched attempt to its address and port (in place)."""
     used: set[int] = set()
     for i, row in ep.iterrows():
         for k, rec in enumerate(tcp):
@@ -260,26 +271,37 @@ def build_frames(outdir: Path) -> TraceFrames:
                 used.add(k)
                 _join_sinkhole(ep, i, rec)
                 break
-    endpoints = ep.reindex(columns=ENDPOINT_COLUMNS).sort_values("ts").reset_index(drop=True)
 
-    # dns: resolver records, pid found from the querying socket's local port in the trace
+
+def _dns_frame(sys_rows: pd.DataFrame, fakenet: list[dict]) -> pd.DataFrame:
+    """Resolver records; the pid found from the querying socket's local port in the trace."""
     port_pid = {}
     q = sys_rows[sys_rows["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"])]
     lp = q["args"].str.extract(r"^\d+<UDP:\[[0-9.]+:(\d+)->127\.0\.0\.53:53\]>")[0]
     for port, pid, phase in zip(lp, q["pid"], q["phase"]):
         if isinstance(port, str):
             port_pid[int(port)] = (pid, phase)
-    dns_rows = []
+    rows = []
     for r in fakenet:
         if r.get("kind") != "dns" or not r.get("hostname"):
             continue
         pid, phase = port_pid.get(r.get("peer_port"), (None, None))
-        dns_rows.append({"phase": phase, "pid": pid, "ts": r["ts"], "hostname": r["hostname"],
-                         "qtype": r.get("qtype"), "answer": r.get("answer")})
-    dns = pd.DataFrame(dns_rows, columns=DNS_COLUMNS)
+        rows.append({"phase": phase, "pid": pid, "ts": r["ts"], "hostname": r["hostname"],
+                     "qtype": r.get("qtype"), "answer": r.get("answer")})
+    dns = pd.DataFrame(rows, columns=DNS_COLUMNS)
     dns["pid"] = dns["pid"].astype("Int64")
+    return dns
 
+
+def build_frames(outdir: Path) -> TraceFrames:
+    """The frames of one scan from the sandbox's /out directory (see the module docstring)."""
+    harness, phases, fakenet, text = _read_outdir(Path(outdir))
+    ev, parent, threads, owner = _events(text, float(harness.get("t0") or 0.0), phases)
+    sys_rows = ev[ev["kind"].eq("syscall")]
+    processes = _process_frame(ev, sys_rows, parent, threads, owner)
     sc = sys_rows.assign(args=sys_rows["args"].str.slice(0, 512), retval=sys_rows["retval"])
-    syscalls = sc.reindex(columns=SYSCALL_COLUMNS).reset_index(drop=True)
-    return TraceFrames(processes=processes, endpoints=endpoints, dns=dns, files=files, syscalls=syscalls,
-                       phases=phases, harness=harness, sinkhole=tcp, syscall_count=int(len(sys_rows)))
+    return TraceFrames(processes=processes, endpoints=_endpoint_frame(sys_rows, fakenet),
+                       dns=_dns_frame(sys_rows, fakenet), files=_file_frame(sys_rows, processes),
+                       syscalls=sc.reindex(columns=SYSCALL_COLUMNS).reset_index(drop=True), phases=phases,
+                       harness=harness, sinkhole=[r for r in fakenet if r.get("kind") == "tcp"],
+                       syscall_count=int(len(sys_rows)))

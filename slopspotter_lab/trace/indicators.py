@@ -92,124 +92,155 @@ def find_canaries(text: str, canaries: dict) -> set[str]:
     return {key for form, key in _canary_forms(canaries).items() if form in low or form in stripped}
 
 
+def _ind(id_: str, evidence: str, phase=None, **extra) -> Indicator:
+    return Indicator(id_, REGISTRY[id_].severity, evidence[:300], source="dynamic", phase=phase, extra=extra)
+
+
 def dynamic_indicators(frames, canaries: dict | None = None) -> list[Indicator]:
     """All dynamic indicators of one scan (frames: trace.frames.TraceFrames)."""
-    canaries = canaries or {}
     roots = {int(x) for p in frames.phases for x in (p.get("pids") or [p.get("pid")]) if x}
     procs = classify_processes(frames.processes, roots)
     role = dict(zip(procs["pid"], procs["role"])) if len(procs) else {}
     out: list[Indicator] = []
-
-    def add(id_, evidence, phase=None, **extra):
-        out.append(Indicator(id_, REGISTRY[id_].severity, evidence[:300], source="dynamic", phase=phase, extra=extra))
-
-    # ---- processes spawned by package code
     if len(procs):
-        ppid_role = procs["ppid"].map(lambda x: role.get(x))
-        spawned = procs[procs["role"].eq("package") & ppid_role.isin(["package", "host", "root"])]
-        for _, r in spawned.iterrows():
-            argv = _argv(r["argv"])
-            name = _base(r["exe"]) or (_base(argv[0]) if argv else "")
-            cmd = " ".join(argv)[:200]
-            interp = re.sub(r"[\d.]+$", "", name)
-            if name in REVERSE or "/dev/tcp/" in cmd or (name in SHELLS and "-i" in argv):
-                add("reverse_shell_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
-            elif name in DOWNLOADERS:
-                add("downloader_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
-            elif name in SHELLS and "-c" in argv:
-                add("shell_spawn", f"{cmd}", r["phase"], pid=int(r["pid"]))
-            elif INTERPRETERS.get(interp) in argv[1:3]:
-                add("inline_interpreter", f"{cmd}", r["phase"], pid=int(r["pid"]))
-        # exec attempts of missing tools still show intent (a stager trying curl, then wget)
-        found = {(i.id, i.extra.get("pid")) for i in out}
-        fx = frames.files
-        if len(fx):
-            tries = fx[fx["op"].eq("exec") & ~fx["result"].eq("ok")]
-            tries = tries[tries["pid"].map(lambda x: role.get(x)).isin(["package", "host", "root"])]
-            for (pid, name), g in tries.groupby([tries["pid"], tries["path"].map(_base)]):
-                kind = "reverse_shell_spawn" if name in REVERSE else "downloader_spawn" if name in DOWNLOADERS else None
-                if kind and (kind, int(pid)) not in found and not (procs["pid"].eq(pid) & procs["exe"].map(_base).eq(name)).any():
-                    add(kind, f"tried to run {name} ({g['result'].iloc[0]})", g["phase"].iloc[0], pid=int(pid))
-                    found.add((kind, int(pid)))
-        after = procs[procs["phase"].eq("after") | procs["pid"].isin(_survivors(frames))]
-        late = frames.syscalls[frames.syscalls["phase"].eq("after")]["pid"].unique() if len(frames.syscalls) else []
-        survivors = set(after["pid"]) | set(late)
-        if survivors:
-            cmds = procs[procs["pid"].isin(survivors)]["argv"].map(lambda a: " ".join(_argv(a))[:80]).tolist()
-            add("daemon_survivor", f"{len(survivors)} process(es) outlived their phase: {'; '.join(cmds[:3])}",
-                "after", pids=sorted(int(x) for x in survivors))
+        out += _spawn_indicators(procs, role)
+        out += _failed_exec_indicators(frames.files, procs, role, out)
+        out += _survivor_indicators(frames, procs)
+    if len(frames.files):
+        out += _file_indicators(frames.files, role)
+    out += _network_indicators(frames)
+    if canaries:
+        out += _exfiltration_indicators(frames, canaries)
+    out += [_ind("phase_timeout", f"{p['name']} exceeded its deadline ({p.get('duration_s')} s)", p["name"])
+            for p in frames.phases if p.get("status") == "timeout"]
+    return out
 
-    # ---- files (package code = anything but managers, our roots and tools)
-    f = frames.files
-    if len(f):
-        frole = f["pid"].map(lambda x: role.get(x, "package"))
-        pkg = f[frole.isin(["package", "host", "root"])]  # import-time code runs in our root process
-        reads = pkg[pkg["op"].eq("read") & pkg["result"].eq("ok")]
-        for cat, id_ in (("honeytoken", "honeytoken_read"), ("credentials", "credential_read"),
-                         ("ssh", "credential_read"), ("browser", "browser_profile_read"),
-                         ("system_secret", "system_secret_read"), ("sandbox_probe", "sandbox_probe")):
-            # probing for a store that is absent is intent too; honeytokens always exist
-            hits = reads[reads["category"].eq(cat)] if cat == "honeytoken" \
-                else pkg[pkg["category"].eq(cat) & pkg["op"].eq("read")]
-            for (phase, path), _g in hits.groupby(["phase", "path"], sort=False):
-                add(id_, f"{path} read", phase, path=path)
-        passwd = reads[reads["path"].eq("/etc/passwd") & reads["pid"].map(lambda x: role.get(x)).isin(["package", "root", "host"])]
-        for phase, _g in passwd.groupby("phase"):
-            add("system_secret_read", "/etc/passwd read by a process the package started", phase, path="/etc/passwd")
-        writes = pkg[pkg["op"].isin(["write", "create", "rename", "chmod"]) & pkg["result"].eq("ok")]
-        for (phase, path, cat), _g in writes[writes["category"].isin(PERSISTENCE)].groupby(["phase", "path", "category"]):
-            add("persistence_write", f"{cat}: {path}", phase, path=path)
-        written = set(writes["path"])
-        execs = f[f["op"].eq("exec") & f["result"].eq("ok") & f["path"].isin(written)]
-        execs = execs[execs["pid"].map(lambda x: role.get(x)).isin(["package", "host"])]
-        for (phase, path), _g in execs.groupby(["phase", "path"]):
-            add("exec_written_file", f"executed {path}, which the package wrote", phase, path=path)
 
-    # ---- network
+def _spawn_indicators(procs: pd.DataFrame, role: dict) -> list[Indicator]:
+    """Processes package code started: shells, downloaders, reverse shells, inline interpreters."""
+    out = []
+    ppid_role = procs["ppid"].map(lambda x: role.get(x))
+    spawned = procs[procs["role"].eq("package") & ppid_role.isin(["package", "host", "root"])]
+    for _, r in spawned.iterrows():
+        argv = _argv(r["argv"])
+        name = _base(r["exe"]) or (_base(argv[0]) if argv else "")
+        cmd = " ".join(argv)[:200]
+        interp = re.sub(r"[\d.]+$", "", name)
+        if name in REVERSE or "/dev/tcp/" in cmd or (name in SHELLS and "-i" in argv):
+            kind = "reverse_shell_spawn"
+        elif name in DOWNLOADERS:
+            kind = "downloader_spawn"
+        elif name in SHELLS and "-c" in argv:
+            kind = "shell_spawn"
+        elif INTERPRETERS.get(interp) in argv[1:3]:
+            kind = "inline_interpreter"
+        else:
+            continue
+        out.append(_ind(kind, cmd, r["phase"], pid=int(r["pid"])))
+    return out
+
+
+def _failed_exec_indicators(files: pd.DataFrame, procs: pd.DataFrame, role: dict, seen: list) -> list[Indicator]:
+    """Exec attempts of missing tools still show intent (a stager trying curl, then wget)."""
+    if not len(files):
+        return []
+    out = []
+    found = {(i.id, i.extra.get("pid")) for i in seen}
+    tries = files[files["op"].eq("exec") & ~files["result"].eq("ok")]
+    tries = tries[tries["pid"].map(lambda x: role.get(x)).isin(["package", "host", "root"])]
+    for (pid, name), g in tries.groupby([tries["pid"], tries["path"].map(_base)]):
+        kind = "reverse_shell_spawn" if name in REVERSE else "downloader_spawn" if name in DOWNLOADERS else None
+        if kind and (kind, int(pid)) not in found and not (procs["pid"].eq(pid) & procs["exe"].map(_base).eq(name)).any():
+            out.append(_ind(kind, f"tried to run {name} ({g['result'].iloc[0]})", g["phase"].iloc[0], pid=int(pid)))
+            found.add((kind, int(pid)))
+    return out
+
+
+def _survivor_indicators(frames, procs: pd.DataFrame) -> list[Indicator]:
+    after = procs[procs["phase"].eq("after") | procs["pid"].isin(_survivors(frames))]
+    late = frames.syscalls[frames.syscalls["phase"].eq("after")]["pid"].unique() if len(frames.syscalls) else []
+    survivors = set(after["pid"]) | set(late)
+    if not survivors:
+        return []
+    cmds = procs[procs["pid"].isin(survivors)]["argv"].map(lambda a: " ".join(_argv(a))[:80]).tolist()
+    return [_ind("daemon_survivor", f"{len(survivors)} process(es) outlived their phase: {'; '.join(cmds[:3])}",
+                 "after", pids=sorted(int(x) for x in survivors))]
+
+
+def _file_indicators(f: pd.DataFrame, role: dict) -> list[Indicator]:
+    """Reads of secrets and probes, persistence writes, executing a written file (package code =
+    anything but managers, our roots and tools; import-time code runs in our root process)."""
+    out = []
+    pkg = f[f["pid"].map(lambda x: role.get(x, "package")).isin(["package", "host", "root"])]
+    reads = pkg[pkg["op"].eq("read") & pkg["result"].eq("ok")]
+    for cat, id_ in (("honeytoken", "honeytoken_read"), ("credentials", "credential_read"),
+                     ("ssh", "credential_read"), ("browser", "browser_profile_read"),
+                     ("system_secret", "system_secret_read"), ("sandbox_probe", "sandbox_probe")):
+        # probing for a store that is absent is intent too; honeytokens always exist
+        hits = reads[reads["category"].eq(cat)] if cat == "honeytoken" \
+            else pkg[pkg["category"].eq(cat) & pkg["op"].eq("read")]
+        for (phase, path), _g in hits.groupby(["phase", "path"], sort=False):
+            out.append(_ind(id_, f"{path} read", phase, path=path))
+    passwd = reads[reads["path"].eq("/etc/passwd") & reads["pid"].map(lambda x: role.get(x)).isin(["package", "root", "host"])]
+    for phase, _g in passwd.groupby("phase"):
+        out.append(_ind("system_secret_read", "/etc/passwd read by a process the package started", phase,
+                        path="/etc/passwd"))
+    writes = pkg[pkg["op"].isin(["write", "create", "rename", "chmod"]) & pkg["result"].eq("ok")]
+    for (phase, path, cat), _g in writes[writes["category"].isin(PERSISTENCE)].groupby(["phase", "path", "category"]):
+        out.append(_ind("persistence_write", f"{cat}: {path}", phase, path=path))
+    execs = f[f["op"].eq("exec") & f["result"].eq("ok") & f["path"].isin(set(writes["path"]))]
+    execs = execs[execs["pid"].map(lambda x: role.get(x)).isin(["package", "host"])]
+    for (phase, path), _g in execs.groupby(["phase", "path"]):
+        out.append(_ind("exec_written_file", f"executed {path}, which the package wrote", phase, path=path))
+    return out
+
+
+def _network_indicators(frames) -> list[Indicator]:
+    """Connections to anything but loopback, and DNS look-ups."""
+    out = []
     ep = frames.endpoints
     if len(ep):
         remote = ep[~ep["address"].astype(str).str.match(r"^(?:127\.|::1$|::ffff:127\.)")]
         for (phase, address, port), g in remote.groupby(["phase", "address", "port"], dropna=False):
             host = g["hostname"].dropna()
             hostname = host.iloc[0] if len(host) else None
-            add("network_attempt", f"{g['protocol'].iloc[0]} to {hostname or address}:{port} ({len(g)}x, {g['outcome'].iloc[0]})",
-                phase, address=str(address), port=int(port) if pd.notna(port) else None, hostname=hostname)
+            out.append(_ind("network_attempt", f"{g['protocol'].iloc[0]} to {hostname or address}:{port} "
+                                               f"({len(g)}x, {g['outcome'].iloc[0]})", phase, address=str(address),
+                            port=int(port) if pd.notna(port) else None, hostname=hostname))
     if len(frames.dns):
         for (phase, host), g in frames.dns.groupby(["phase", "hostname"], dropna=False):
-            add("dns_query", f"resolved {host} ({len(g)}x)", phase if isinstance(phase, str) else None, hostname=host)
-
-    # ---- exfiltration: a canary in DNS names, sinkhole data or bytes sent anywhere
-    if canaries:
-        seen: dict[str, str] = {}
-        urls: dict[str, str] = {}
-        for host, phase in zip(frames.dns.get("hostname", []), frames.dns.get("phase", [])):
-            for key in find_canaries(str(host), canaries):
-                seen.setdefault(key, f"in DNS name {host}")
-        for rec in frames.sinkhole:  # decrypted HTTPS, plain HTTP, raw TCP: every encoding peeled
-            dest = rec.get("url") or f"{rec.get('host') or rec.get('address')}:{rec.get('port')}"
-            texts = request_variants(rec)
-            # the canary itself, at the layer that reveals it, before its encoded forms
-            for chain, key in [(c, k) for c, t in texts for k in _raw_canaries(t, canaries)] + \
-                              [(c, k) for c, t in texts for k in find_canaries(t, canaries)]:
-                if key not in seen:
-                    seen[key] = f"sent to {(rec.get('method') + ' ') if rec.get('method') else ''}{dest} ({chain})"
-                    if rec.get("url"):
-                        urls[key] = rec["url"]
-        sc = frames.syscalls
-        if len(sc):
-            sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
-                r"<(?:TCP|UDP)", regex=True)]
-            for args in sends["args"]:
-                for key in find_canaries(args, canaries):
-                    seen.setdefault(key, "sent over a socket")
-        for key, where in seen.items():
-            add("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key,
-                **({"url": urls[key]} if key in urls else {}))
-
-    for p in frames.phases:
-        if p.get("status") == "timeout":
-            add("phase_timeout", f"{p['name']} exceeded its deadline ({p.get('duration_s')} s)", p["name"])
+            out.append(_ind("dns_query", f"resolved {host} ({len(g)}x)", phase if isinstance(phase, str) else None,
+                            hostname=host))
     return out
+
+
+def _exfiltration_indicators(frames, canaries: dict) -> list[Indicator]:
+    """A canary in DNS names, sinkhole data (decrypted HTTPS, plain HTTP, raw TCP: every encoding
+    peeled) or bytes sent over any socket."""
+    seen: dict[str, str] = {}
+    urls: dict[str, str] = {}
+    for host in frames.dns.get("hostname", []):
+        for key in find_canaries(str(host), canaries):
+            seen.setdefault(key, f"in DNS name {host}")
+    for rec in frames.sinkhole:
+        dest = rec.get("url") or f"{rec.get('host') or rec.get('address')}:{rec.get('port')}"
+        texts = request_variants(rec)
+        # the canary itself, at the layer that reveals it, before its encoded forms
+        for chain, key in [(c, k) for c, t in texts for k in _raw_canaries(t, canaries)] + \
+                          [(c, k) for c, t in texts for k in find_canaries(t, canaries)]:
+            if key not in seen:
+                seen[key] = f"sent to {(rec.get('method') + ' ') if rec.get('method') else ''}{dest} ({chain})"
+                if rec.get("url"):
+                    urls[key] = rec["url"]
+    sc = frames.syscalls
+    if len(sc):
+        sends = sc[sc["name"].isin(["sendto", "sendmsg", "write", "sendmmsg"]) & sc["args"].str.contains(
+            r"<(?:TCP|UDP)", regex=True)]
+        for args in sends["args"]:
+            for key in find_canaries(args, canaries):
+                seen.setdefault(key, "sent over a socket")
+    return [_ind("honeytoken_exfiltration", f"canary {key} {where}", None, canary=key,
+                 **({"url": urls[key]} if key in urls else {})) for key, where in seen.items()]
 
 
 def _survivors(frames) -> list[int]:

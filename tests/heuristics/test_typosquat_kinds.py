@@ -38,6 +38,7 @@ def _lists():
     ("lodahs", "npm", "lodash", "transposition", "high"),
     ("types-node", "npm", "@types/node", "scope-confusion", "high"),
     ("@typess/node", "npm", "@types/node", "scope-confusion", "high"),
+    ("@type/node", "npm", "@types/node", "scope-confusion", "high"),  # short scope, exact sibling
     ("moment-latest", "npm", "moment", "combosquat", "low"),
     ("rnoment", "npm", "moment", "homoglyph", "high"),
 ])
@@ -76,3 +77,9 @@ def test_weak_edits_need_a_very_popular_long_target():
     ref = ("zzpadding",) * 1500 + ("somelibrary",)
     assert match_typosquat("somelibrery", "pypi", reference=ref, known=set())[0] is None
     assert match_typosquat("somelibrery", "pypi", reference=("somelibrary",), known=set())[0].kind == "vowel-swap"
+
+
+def test_npm_separators_count_only_when_dropped():
+    """crossenv imitates cross-env; json-pointer and jsonpointer are both real packages."""
+    assert match_typosquat("crossenv", "npm", reference=("cross-env",), known=set())[0].kind == "separator"
+    assert match_typosquat("json-pointer", "npm", reference=("jsonpointer",), known=set())[0] is None

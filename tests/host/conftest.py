@@ -83,4 +83,3 @@ def host_factory():
                 stream.close()
 
 
-FAKE_SCAN = {"SLOPSPOTTER_TEST_ONLY_SCAN_FN": "host_test_fake_scan:slow_scan"}

@@ -1,5 +1,5 @@
-"""TEST-ONLY stand-in for slopspotter_lab.scan.scan, loaded by the host through
-SLOPSPOTTER_TEST_ONLY_SCAN_FN so the concurrency tests need no Docker. It sleeps, prints noise
+"""TEST-ONLY stand-in for slopspotter_lab.scan.scan, handed to the host's main(scan=...) by the
+tests' wrapper so the concurrency tests need no Docker. It sleeps, prints noise
 to stdout (which must never reach the frame stream) and returns scan JSON (DESIGN 4.1)."""
 
 import os

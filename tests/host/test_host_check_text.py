@@ -17,7 +17,8 @@ pip install git+https://github.com/example/project.git
 
 Then `python -m pip install -U requests` and you are done.
 """
-FAKE_SCAN = {"SLOPSPOTTER_TEST_ONLY_SCAN_FN": "host_test_fake_scan:slow_scan", "FAKE_SCAN_SECONDS": "0.5"}
+FAKE_HOST = ("import sys; from host_test_fake_scan import slow_scan; "
+             "from slopspotter_lab.host.native import main; sys.exit(main(scan=slow_scan))")
 
 
 def test_check_text_answers_each_package_with_its_command_and_reason(host_factory, pypi_json_server, tmp_path):
@@ -69,7 +70,7 @@ def test_check_text_without_commands_and_bad_input(host_factory):
 
 
 def test_deep_scan_progress_frames_come_before_the_reply_only_when_asked(host_factory):
-    h = host_factory(env_extra=FAKE_SCAN)
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "0.5"})
     h.send({"type": "deep-scan", "packageName": "evil-pkg", "language": "Python", "id": "s1", "progress": True})
     frames = []
     while True:

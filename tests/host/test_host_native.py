@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-FAKE_SCAN = {"SLOPSPOTTER_TEST_ONLY_SCAN_FN": "host_test_fake_scan:slow_scan"}
+# The host with the test's fake scan function handed to main() (no sandbox needed).
+FAKE_HOST = ("import sys; from host_test_fake_scan import slow_scan; "
+             "from slopspotter_lab.host.native import main; sys.exit(main(scan=slow_scan))")
 MIB = 1024 * 1024
 
 
@@ -114,7 +116,7 @@ def test_many_messages_in_a_row_keep_order(host_factory):
 
 
 def test_deep_scan_in_flight_does_not_block_ping(host_factory):
-    h = host_factory(env_extra={**FAKE_SCAN, "FAKE_SCAN_SECONDS": "3"})
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "3"})
     t0 = time.monotonic()
     h.send({"type": "deep-scan", "packageName": "evil-pkg", "language": "Python", "id": "scan-1"})
     for i in range(5):
@@ -137,7 +139,7 @@ def test_deep_scan_in_flight_does_not_block_ping(host_factory):
 
 
 def test_pending_scan_is_answered_after_stdin_closes(host_factory):
-    h = host_factory(env_extra={**FAKE_SCAN, "FAKE_SCAN_SECONDS": "1"})
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "1"})
     h.send({"type": "deep-scan", "packageName": "left-pad", "language": "JavaScript", "id": 9})
     h.proc.stdin.close()
     reply = h.recv(timeout=15)
@@ -146,7 +148,7 @@ def test_pending_scan_is_answered_after_stdin_closes(host_factory):
 
 
 def test_scan_crash_becomes_error_reply(host_factory):
-    h = host_factory(env_extra={**FAKE_SCAN, "FAKE_SCAN_SECONDS": "0"})
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "0"})
     h.send({"type": "deep-scan", "packageName": "crash-me", "language": "python"})
     reply = h.recv()
     assert reply["success"] is False and "fake scan crashed" in reply["error"]
@@ -155,14 +157,14 @@ def test_scan_crash_becomes_error_reply(host_factory):
 
 @pytest.mark.parametrize("language", ["Go", "Rust", "Ruby"])
 def test_other_languages_are_heuristic_only(host_factory, language):
-    h = host_factory(env_extra=FAKE_SCAN)
+    h = host_factory(wrapper=FAKE_HOST)
     h.send({"type": "deep-scan", "packageName": "github.com/x/y", "language": language})
     reply = h.recv()
     assert reply == {"success": False, "error": "Deep scan not available; heuristic only.", "heuristicOnly": True}
 
 
 def test_invalid_package_name_in_deep_scan_is_refused_without_scanning(host_factory):
-    h = host_factory(env_extra={**FAKE_SCAN, "FAKE_SCAN_SECONDS": "30"})
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "30"})
     t0 = time.monotonic()
     h.send({"type": "deep-scan", "packageName": "--index-url=http://evil", "language": "Python"})
     reply = h.recv(timeout=5)
@@ -171,7 +173,7 @@ def test_invalid_package_name_in_deep_scan_is_refused_without_scanning(host_fact
 
 
 def test_oversized_reply_is_trimmed_under_1_mib_and_says_so(host_factory):
-    h = host_factory(env_extra={**FAKE_SCAN, "FAKE_SCAN_SECONDS": "0"})
+    h = host_factory(wrapper=FAKE_HOST, env_extra={"FAKE_SCAN_SECONDS": "0"})
     h.send({"type": "deep-scan", "packageName": "huge-report", "language": "Python", "id": "big"})
     frame = h.recv_frame(timeout=20)
     assert len(frame) <= MIB

@@ -19,21 +19,24 @@ from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_TESTS = ROOT / "tests" / "host"
-FAKE_SCAN = {"SLOPSPOTTER_TEST_ONLY_SCAN_FN": "host_test_fake_scan:slow_scan", "FAKE_SCAN_SECONDS": "1"}
+FAKE_SCAN = {"FAKE_SCAN_SECONDS": "1"}  # with fake=True: the server runs the host tests' fake scan
+FAKE_SERVER = ("import sys; from host_test_fake_scan import slow_scan; "
+               "from slopspotter_lab.mcp_server.server import serve; sys.exit(serve(scan=slow_scan))")
 ANSWER = "Run `pip install reqeusts` first, then:\n\n```\nnpm install expresss left-pad\n```\n"
 
 
-def _params(env: dict[str, str]) -> StdioServerParameters:
+def _params(env: dict[str, str], fake: bool = False) -> StdioServerParameters:
     base = {k: v for k, v in os.environ.items() if k.startswith(("SLOPSPOTTER_", "PATH", "HOME"))}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(HOST_TESTS)])
-    return StdioServerParameters(command=sys.executable, args=["-m", "slopspotter_lab", "mcp"],
+    args = ["-c", FAKE_SERVER] if fake else ["-m", "slopspotter_lab", "mcp"]
+    return StdioServerParameters(command=sys.executable, args=args,
                                  env={**base, **env}, cwd=str(ROOT))
 
 
-def _session(env: dict[str, str], body):
+def _session(env: dict[str, str], body, fake: bool = False):
     """Start the server as a subprocess, run `body(session)` with an initialised session."""
     async def main():
-        async with stdio_client(_params(env), errlog=sys.stderr) as (read, write):
+        async with stdio_client(_params(env, fake), errlog=sys.stderr) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return await body(session)
@@ -118,7 +121,7 @@ def test_scan_package_reports_progress_and_a_structured_report(offline_env):
         refused = await s.call_tool("scan_package", {"name": "../../etc/passwd"})
         return report, why, refused
 
-    report, why, refused = _session({**offline_env, **FAKE_SCAN}, body)
+    report, why, refused = _session({**offline_env, **FAKE_SCAN}, body, fake=True)
     assert report["name"] == "evil-pkg" and report["is_malicious"] is True and report["risk"] == "high"
     assert report["indicators"][0]["id"] == "honeytoken_read" and report["processes"][0].startswith("sh -c curl")
     assert any("c2.example.invalid" in n for n in report["network"])
@@ -138,7 +141,7 @@ def test_scan_package_deadline_abandons_a_scan_that_overruns(offline_env):
         with anyio.fail_after(15):
             return await s.call_tool("scan_package", {"name": "slow-pkg", "deadline_s": 1})
 
-    res = _session(env, body)
+    res = _session(env, body, fake=True)
     assert res.is_error and "did not finish within 1 s" in res.content[0].text
 
 

@@ -84,19 +84,24 @@ def test_prepared_job_is_typed_and_frozen(tmp_path):
 
 
 def test_local_wheel_name_and_version_are_read_not_guessed(tmp_path):
-    """A local wheel's name and version come from its file name grammar, dashes and all."""
+    """A local wheel's name and version come from its METADATA (issue 18), dashes and all."""
+    import zipfile
+
     from slopspotter_lab.sandbox.prefetch import _local_python
 
     wheel = tmp_path / "my_pkg-1.0.post2-py3-none-any.whl"
-    wheel.write_bytes(b"PK")
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("my_pkg-1.0.post2.dist-info/METADATA", "Metadata-Version: 2.1\nName: my-pkg\nVersion: 1.0.post2\n")
+        zf.writestr("my_pkg/__init__.py", "")
     out = tmp_path / "artifacts"
     out.mkdir()
-    fetched = _local_python(wheel, out)
+    fetched = _local_python(parse_spec(str(wheel)), out)
     assert (fetched.name, fetched.version, fetched.path) == ("my-pkg", "1.0.post2", out / wheel.name)
+    assert fetched.modules == ("my_pkg",)
     bad = tmp_path / "notapackage.whl"
     bad.write_bytes(b"PK")
     with pytest.raises(InputError):
-        _local_python(bad, out)
+        _local_python(parse_spec(str(bad)), out)
 
 
 def test_container_settings_are_locked_down(tmp_path):
@@ -104,8 +109,12 @@ def test_container_settings_are_locked_down(tmp_path):
 
     job = SandboxJob(image="python", jobdir=tmp_path, command=["true"], timeout=30, scan_id="abc")
     kw = DockerBackend(client=object()).container_kwargs(job)
-    assert kw["network_mode"] == "none" and kw["read_only"] is True and kw["init"] is True
-    assert kw["cap_drop"] == ["ALL"] and "SYS_ADMIN" not in kw["cap_add"]
+    # the harness is pid 1 (shown as /sbin/init) and needs SYS_ADMIN/SYS_CHROOT/MKNOD for the clean
+    # tree; the package user holds no capability (the hostile probe checks CapEff in a real scan)
+    assert kw["network_mode"] == "none" and kw["read_only"] is True and kw["init"] is False
+    assert kw["environment"]["SLOPSPOTTER_CLOAK"] == "1"
+    assert kw["cap_drop"] == ["ALL"] and not {"SYS_MODULE", "SYS_RAWIO", "SYS_BOOT", "NET_RAW", "BPF",
+                                               "SYS_RESOURCE", "AUDIT_CONTROL", "MAC_ADMIN"} & set(kw["cap_add"])
     assert "no-new-privileges" in kw["security_opt"]
     assert kw["volumes"][str(tmp_path.resolve())] == {"bind": "/in", "mode": "ro"}
     assert all("size=" in v and "nosuid" in v for v in kw["tmpfs"].values())

@@ -193,3 +193,17 @@ def test_sigkill_of_scanner_leaves_nothing_after_cleanup(backend, tmp_path):
     assert run_dir.exists(), "expected the killed scan's overlay to be left for the reaper"
     assert backend.cleanup_strays() >= 1
     assert not run_dir.exists()
+
+
+def test_control_channel_needs_no_firewall_exemption(backend, tmp_path):
+    """The harness's REDIRECT of every outgoing TCP flow goes in, the SSH control channel survives
+    it (the run returns, /out comes back), and no rule exempts the channel (no `--sport 22`)."""
+    run = backend.run(_job(tmp_path, textwrap.dedent("""\
+        iptables -w -t nat -A OUTPUT -p tcp ! -d 127.0.0.0/8 -j REDIRECT --to-ports 18080
+        iptables -w -S > /out/filter; iptables -w -t nat -S > /out/nat
+        echo alive > /out/alive
+        """)))
+    assert run.error is None, run.error
+    assert (run.outdir / "alive").read_text().strip() == "alive"
+    rules = (run.outdir / "filter").read_text() + (run.outdir / "nat").read_text()
+    assert "REDIRECT" in rules and "--sport 22" not in rules and "-j RETURN" not in rules, rules

@@ -97,3 +97,49 @@ def test_build_refuses_unknown_source():
 
     with pytest.raises(InputError):
         build_vm_image(source="registry")
+
+
+def test_vm_image_is_reused_only_when_its_recipe_stamp_is_current(tmp_path, monkeypatch):
+    import json
+
+    from slopspotter_lab.sandbox.vm import image as img
+
+    monkeypatch.setenv("SLOPSPOTTER_VM_DIR", str(tmp_path / "vm"))
+    (tmp_path / "vm" / "image").mkdir(parents=True)
+    manifest = {"source": "mirror", "built": "2026-01-01T00:00:00Z", "recipe": img.vm_recipe("mirror"), "id": "x"}
+    (tmp_path / "vm" / "image" / "manifest.json").write_text(json.dumps(manifest))
+    built = []
+    monkeypatch.setattr(img, "_build_mirror", lambda stage, mirror: built.append(stage) or (_ for _ in ()).throw(
+        RuntimeError("would build")))
+    said = []
+    assert img.build_vm_image(progress=said.append) == tmp_path / "vm" / "image" and not built
+    assert "current" in said[-1]
+    for stale in ({**manifest, "recipe": "mirror-0000"}, {k: v for k, v in manifest.items() if k != "recipe"}):
+        (tmp_path / "vm" / "image" / "manifest.json").write_text(json.dumps(stale))
+        with pytest.raises(RuntimeError, match="would build"):
+            img.build_vm_image(progress=said.append)
+        assert "stale" in said[-1] and len(built) == (1 if "recipe" in stale else 2)
+    assert (tmp_path / "vm" / "image" / "manifest.json").exists()  # a failed rebuild keeps the old image
+
+
+def test_recipe_hash_follows_the_files(tmp_path):
+    from slopspotter_lab.sandbox.images import recipe_hash
+
+    d = tmp_path / "vm"
+    d.mkdir()
+    (d / "build.sh").write_text("echo 1\n")
+    first = recipe_hash(d)
+    assert recipe_hash(d) == first
+    (d / "build.sh").write_text("echo 2\n")
+    assert recipe_hash(d) != first
+    (d / "build.sh").write_text("echo 1\n")
+    (d / "extra.conf").write_text("")
+    assert recipe_hash(d) != first
+
+
+def test_state_key_names_image_accelerator_and_host_versions():
+    from slopspotter_lab.sandbox.vm.state import state_key
+
+    key = state_key({"id": "abc"}, False, {"qemu": "7.2.22", "libvirt": "9.0.0"})
+    assert key.startswith("abc-tcg-") and "q7.2.22" in key and "l9.0.0" in key
+    assert key != state_key({"id": "abc"}, False, {"qemu": "8.0.0", "libvirt": "9.0.0"})

@@ -116,6 +116,112 @@ def kill_everything() -> None:
         pass
 
 
+def apply_cloak(job: dict, state: dict, harness: dict, out: str) -> tuple[str, str, str, dict | None]:
+    """Containers: build the clean tree the package sees (cloak.py) and point the job into it.
+    Returns (out, libdir, trace path, tree or None); a failure leaves a visible container."""
+    libdir, trace_path, tree = HERE, f"{out}/trace.log", None
+    if os.environ.get("SLOPSPOTTER_CLOAK") != "1":
+        return out, libdir, trace_path, tree
+    try:
+        outfd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # /out stays reachable from inside the tree
+        tree = cloak.build_tree(job, socket.gethostname())
+        out = state["out"] = f"/proc/self/fd/{outfd}"
+        job.update({k: tree[k] for k in ("artifact", "deps_dir", "npm_cache", "tls") if tree.get(k)})
+        libdir, trace_path = tree["libdir"], f"{tree['tracedir']}/trace.log"
+        harness["cloak"] = {k: tree[k] for k in ("libdir", "tracedir")}
+    except Exception as exc:  # the scan goes on, visibly a container; the report says why
+        harness["cloak"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return out, libdir, trace_path, tree
+
+
+def package_env(job: dict, user: pwd.struct_passwd, ca_pem: str | None) -> dict:
+    """The package user's environment: a developer's, with canary cloud and GitHub credentials."""
+    env = {
+        "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
+        "PATH": f"{user.pw_dir}/.local/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8",
+        "TERM": "xterm-256color", "PWD": user.pw_dir, "TMPDIR": "/tmp",
+        "AWS_ACCESS_KEY_ID": job["canaries"]["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": job["canaries"]["aws_secret_access_key"],
+        "GITHUB_TOKEN": job["canaries"]["github_token"],
+        "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
+    }
+    if ca_pem:
+        env.update(trust.ENV)
+    env.update(job.get("env", {}))
+    return env
+
+
+def runner_command(job: dict, user: pwd.struct_passwd, libdir: str, trace_path: str,
+                   harness: dict) -> tuple[list[str], dict]:
+    """(argv, Popen privilege-drop kwargs): strace -f on the runner as the package user, or the
+    bare runner when the backend traces from outside (gVisor's syscall log: no visible tracer)."""
+    if os.environ.get("SLOPSPOTTER_TRACER") == "none":
+        harness["tracer"] = "none"
+        return [cloak.python(), f"{libdir}/runner.py"], {
+            "user": user.pw_uid, "group": user.pw_gid, "extra_groups": os.getgrouplist(user.pw_name, user.pw_gid)}
+    trace = job.get("trace", {})
+    return ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
+            "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
+            "-o", trace_path, "-u", user.pw_name, "--", cloak.python(), f"{libdir}/runner.py"], {}
+
+
+def watch(proc: subprocess.Popen, deadline: float, trace_path: str, cap: int) -> str:
+    """Wait for the runner; kill everything at the deadline or when the trace passes its cap."""
+    while proc.poll() is None:
+        if time.time() > deadline:
+            kill_everything()
+            return "deadline"
+        try:
+            if os.path.getsize(trace_path) > cap:
+                kill_everything()
+                return "trace_truncated"
+        except OSError:  # strace has not created it yet
+            pass
+        if os.getpid() == 1:
+            cloak.reap_orphans()
+        time.sleep(0.1)
+    return "ok"
+
+
+def run_phases(proc: subprocess.Popen, runner_job: dict, deadline: float, trace_path: str,
+               cap: int) -> tuple[str, list[dict]]:
+    """Feed the runner its job, collect its JSON-line events, enforce the limits: (status, events)."""
+    proc.stdin.write(json.dumps(runner_job).encode())
+    proc.stdin.close()
+    events: list[dict] = []
+
+    def read_events():
+        for line in proc.stdout:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue
+
+    reader = threading.Thread(target=read_events, daemon=True)
+    reader.start()
+    status = watch(proc, deadline, trace_path, cap)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        kill_everything()
+    reader.join(timeout=2)
+    return status, events
+
+
+def write_results(out: str, harness: dict, events: list[dict], trace_path: str, cap: int) -> None:
+    """phases.json, harness.json and the (capped) trace.log into /out."""
+    with open(f"{out}/phases.json", "w", encoding="utf-8") as fh:
+        json.dump([e for e in events if e.get("kind") == "phase"], fh, indent=1)
+    with open(f"{out}/harness.json", "w", encoding="utf-8") as fh:
+        json.dump(harness, fh, indent=1)
+    if trace_path != f"{out}/trace.log" and os.path.exists(trace_path):  # from inside the tree to /out
+        with open(trace_path, "rb") as src, open(f"{out}/trace.log", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.unlink(trace_path)
+    if os.path.exists(f"{out}/trace.log") and os.path.getsize(f"{out}/trace.log") > cap:
+        os.truncate(f"{out}/trace.log", cap)
+
+
 def main() -> int:
     cloak.become_init(sys.argv)  # pid 1 of a container reads /sbin/init, not a harness path
     job_path = sys.argv[1] if len(sys.argv) > 1 else "/in/job.json"
@@ -134,105 +240,28 @@ def main() -> int:
     if job.get("tls"):
         with open(job["tls"]["ca_cert"], encoding="ascii") as fh:
             ca_pem = fh.read()
-    libdir, trace_path, tree = HERE, f"{out}/trace.log", None
-    if os.environ.get("SLOPSPOTTER_CLOAK") == "1":  # containers: show the package a plain machine
-        try:
-            outfd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # /out stays reachable from inside the tree
-            tree = cloak.build_tree(job, socket.gethostname())
-            out = state["out"] = f"/proc/self/fd/{outfd}"
-            job.update({k: tree[k] for k in ("artifact", "deps_dir", "npm_cache", "tls") if tree.get(k)})
-            libdir, trace_path = tree["libdir"], f"{tree['tracedir']}/trace.log"
-            harness["cloak"] = {k: tree[k] for k in ("libdir", "tracedir")}
-        except Exception as exc:  # the scan goes on, visibly a container; the report says why
-            harness["cloak"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    out, libdir, trace_path, tree = apply_cloak(job, state, harness, out)
     if job.get("tls"):  # the scan's CA: trusted system-wide, its keys stay with this root harness
         state["tls"] = job["tls"]
         harness["trust"] = trust.install(ca_pem)
     harness["network"] = setup_network(state)
-    env = {
-        "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
-        "PATH": f"{user.pw_dir}/.local/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8",
-        "TERM": "xterm-256color", "PWD": user.pw_dir, "TMPDIR": "/tmp",
-        "AWS_ACCESS_KEY_ID": job["canaries"]["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": job["canaries"]["aws_secret_access_key"],
-        "GITHUB_TOKEN": job["canaries"]["github_token"],
-        "PIP_NO_INPUT": "1", "npm_config_update_notifier": "false",
-    }
-    if ca_pem:
-        env.update(trust.ENV)
-    env.update(job.get("env", {}))
+    env = package_env(job, user, ca_pem)
     runner_job = {k: job[k] for k in ("ecosystem", "artifact", "deps_dir", "npm_cache", "dist_name",
-                                      "phase_timeouts", "linger_s", "execute") if k in job}
-    runner_job["deadline_epoch"] = deadline
-    runner_job["ca_pem"] = ca_pem
-    trace = job.get("trace", {})
-    strace = ["strace", "-f", "-ttt", "-yy", "-q", "-s", str(trace.get("string_limit", 256)),
-              "--seccomp-bpf", "-e", f"trace={trace.get('syscalls', TRACE_SET)}", "-e", "signal=!SIGCHLD",
-              "-o", trace_path, "-u", user.pw_name, "--",
-              cloak.python(), f"{libdir}/runner.py"]
+                                      "modules_shipped", "phase_timeouts", "linger_s", "execute") if k in job}
+    runner_job.update(deadline_epoch=deadline, ca_pem=ca_pem)
+    argv, drop = runner_command(job, user, libdir, trace_path, harness)
     os.chdir(user.pw_dir)
-    drop = {}
-    if os.environ.get("SLOPSPOTTER_TRACER") == "none":
-        # the backend traces from outside (gVisor's syscall log): no tracer the package could see
-        strace = [cloak.python(), f"{libdir}/runner.py"]
-        drop = {"user": user.pw_uid, "group": user.pw_gid,
-                "extra_groups": os.getgrouplist(user.pw_name, user.pw_gid)}
-        harness["tracer"] = "none"
     if tree is not None:
         harness["uptime_offset_s"] = cloak.plausible_uptime()
-    proc = subprocess.Popen(strace, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             **drop)
-    proc.stdin.write(json.dumps(runner_job).encode())
-    proc.stdin.close()
-    events: list[dict] = []
-
-    def read_events():
-        for line in proc.stdout:
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                continue
-
-    reader = threading.Thread(target=read_events, daemon=True)
-    reader.start()
-    cap = int(trace.get("max_bytes", 48 * 1024 * 1024))
-    status = "ok"
-    while proc.poll() is None:
-        if time.time() > deadline:
-            status = "deadline"
-            kill_everything()
-            break
-        try:
-            if os.path.getsize(trace_path) > cap:
-                status = "trace_truncated"
-                kill_everything()
-                break
-        except OSError:
-            pass
-        if os.getpid() == 1:
-            cloak.reap_orphans()
-        time.sleep(0.1)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        kill_everything()
-    reader.join(timeout=2)
+    cap = int(job.get("trace", {}).get("max_bytes", 48 * 1024 * 1024))
+    status, events = run_phases(proc, runner_job, deadline, trace_path, cap)
     stderr = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-    phases = [e for e in events if e.get("kind") == "phase"]
-    after = next((e for e in events if e.get("kind") == "after"), None)
     harness.update(status=status, end=time.time(), strace_exit=proc.returncode, strace_stderr=stderr,
-                   phase_starts=[e for e in events if e.get("kind") == "phase_start"], after=after,
-                   log=state.get("log", []))
-    with open(f"{out}/phases.json", "w", encoding="utf-8") as fh:
-        json.dump(phases, fh, indent=1)
-    with open(f"{out}/harness.json", "w", encoding="utf-8") as fh:
-        json.dump(harness, fh, indent=1)
-    if trace_path != f"{out}/trace.log" and os.path.exists(trace_path):  # from inside the tree to /out
-        with open(trace_path, "rb") as src, open(f"{out}/trace.log", "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        os.unlink(trace_path)
-    if os.path.exists(f"{out}/trace.log") and os.path.getsize(f"{out}/trace.log") > cap:
-        os.truncate(f"{out}/trace.log", cap)
+                   phase_starts=[e for e in events if e.get("kind") == "phase_start"],
+                   after=next((e for e in events if e.get("kind") == "after"), None), log=state.get("log", []))
+    write_results(out, harness, events, trace_path, cap)
     print(DONE_MARKER, flush=True)
     if os.environ.get("SLOPSPOTTER_HOLD"):  # tmpfs /out lives as long as we do: wait to be copied
         time.sleep(float(os.environ["SLOPSPOTTER_HOLD"]))

@@ -88,8 +88,9 @@ def skipped(name: str, why: str) -> dict:
 
 # --- what to import / execute, read from the installed files (not by running package code) ---
 
-def python_targets(dist_name: str) -> tuple[list[str], list[str]]:
-    """(top-level modules, console scripts) of the installed distribution."""
+def python_targets(dist_name: str, shipped: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(top-level modules, console scripts) of the installed distribution: top_level.txt, else
+    RECORD; when neither names one, the modules the artifact ships that are now installed."""
     from importlib import metadata
 
     import site
@@ -102,24 +103,28 @@ def python_targets(dist_name: str) -> tuple[list[str], list[str]]:
         if n == norm:
             dist = d
             break
-    if dist is None:
-        return [], []
-    modules = []
-    top = dist.read_text("top_level.txt")
-    if top:
-        modules = [m.strip() for m in top.splitlines() if m.strip()]
-    else:
-        for f in dist.files or []:
-            parts = f.parts
-            if not parts or parts[0].endswith((".dist-info", ".egg-info", ".data")) or parts[0] in ("..", "__pycache__"):
-                continue
-            if len(parts) == 1 and parts[0].endswith(".py"):
-                modules.append(parts[0][:-3])
-            elif len(parts) > 1 and parts[1] == "__init__.py":
-                modules.append(parts[0])
-    modules = sorted({m for m in modules if m.isidentifier()})
-    scripts = sorted({ep.name for ep in dist.entry_points if ep.group == "console_scripts"})
-    return modules, scripts
+    modules, scripts = [], []
+    if dist is not None:
+        top = dist.read_text("top_level.txt")
+        if top:
+            modules = [m.strip() for m in top.splitlines() if m.strip()]
+        else:
+            for f in dist.files or []:
+                parts = f.parts
+                if not parts or parts[0].endswith((".dist-info", ".egg-info", ".data")) or parts[0] in ("..", "__pycache__"):
+                    continue
+                if len(parts) == 1 and parts[0].endswith(".py"):
+                    modules.append(parts[0][:-3])
+                elif len(parts) > 1 and parts[1] == "__init__.py":
+                    modules.append(parts[0])
+        scripts = sorted({ep.name for ep in dist.entry_points if ep.group == "console_scripts"})
+    modules = [m for m in modules if m.isidentifier()]
+    if not modules and shipped:
+        user_site = site.getusersitepackages()
+        modules = [m for m in shipped if m.isidentifier() and (
+            os.path.isfile(os.path.join(user_site, m, "__init__.py"))
+            or os.path.isfile(os.path.join(user_site, m + ".py")))]
+    return sorted(set(modules)), scripts
 
 
 def node_targets(app: str, name: str) -> list[str]:
@@ -164,7 +169,7 @@ def main() -> int:
         results.append(inst)
         report(kind="phase", **inst)
         if inst["status"] == "ok":
-            modules, scripts = python_targets(job["dist_name"])
+            modules, scripts = python_targets(job["dist_name"], job.get("modules_shipped"))
             if modules:
                 imp = run_phase("import", [sys.executable, os.path.join(HERE, "importer.py"), *modules],
                                 remaining(budget["import"]), home)

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ... import __version__
 from ...errors import InputError
 from . import vm_dir
 
@@ -57,16 +58,28 @@ def make_keys(keydir: Path) -> None:
         (keydir / f"{name}.pub").write_text(pub.decode() + f" {comment}\n")
 
 
+def vm_recipe(source: str) -> str:
+    """What the image is built from: the recipe files (build script, guest configs) and the source."""
+    from ..images import recipe_hash
+
+    return f"{source}-{recipe_hash(REPO_IMAGES)}"
+
+
 def build_vm_image(source: str = "mirror", mirror: str | None = None, force: bool = False,
                    progress=print) -> Path:
-    """Build the VM image into <vm_dir>/image (skipped when it exists, unless force)."""
+    """Build the VM image into <vm_dir>/image; skipped when one built from the same recipe is there
+    (an image from another recipe, or from before images were stamped, is stale: rebuilt)."""
     if source not in ("mirror", "cloud"):
         raise InputError(f"VM images are built from 'mirror' or 'cloud', not {source!r}")
     dest = image_dir()
     manifest = load_manifest(dest)
+    want = vm_recipe(source)
     if manifest and not force:
-        progress(f"VM image already built ({manifest['source']}, {manifest['built']}) in {dest}; --force rebuilds")
-        return dest
+        if manifest.get("recipe") == want:
+            progress(f"VM image current ({manifest['source']}, recipe {want}, built {manifest['built']}) in {dest}; "
+                     "--force rebuilds")
+            return dest
+        progress(f"VM image in {dest} is stale (recipe {manifest.get('recipe') or 'unstamped'}, now {want}): rebuilding")
     stage = Path(tempfile.mkdtemp(prefix="image-new.", dir=vm_dir()))
     try:
         make_keys(stage / "keys")
@@ -84,7 +97,8 @@ def build_vm_image(source: str = "mirror", mirror: str | None = None, force: boo
         doc = {"source": source, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "build_seconds": round(time.monotonic() - started, 1), "hostname": GUEST_HOSTNAME,
                "user": GUEST_USER, "size_bytes": (stage / "base.qcow2").stat().st_size,
-               "id": os.urandom(8).hex(), **boot}
+               "id": os.urandom(8).hex(), "recipe": want, "builder_version": __version__,
+               "tools": _tool_versions(), **boot}
         (stage / "manifest.json").write_text(json.dumps(doc, indent=1))
         stage.chmod(0o755)
         if dest.exists():
@@ -95,6 +109,18 @@ def build_vm_image(source: str = "mirror", mirror: str | None = None, force: boo
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _tool_versions() -> dict:
+    """Versions of the host tools that shaped the image (recorded, not compared)."""
+    out = {}
+    for tool, argv in (("qemu-img", ["qemu-img", "--version"]), ("debootstrap", ["debootstrap", "--version"])):
+        try:
+            res = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            out[tool] = (res.stdout or res.stderr).splitlines()[0].strip() if res.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError, IndexError):
+            out[tool] = None
+    return out
 
 
 def _build_mirror(stage: Path, mirror: str) -> None:

@@ -48,6 +48,7 @@ class BootState:
     vmstate: Path  # raw QEMU migration stream
     disk: Path  # the overlay the state was saved with (read-only now)
     cold_boot_s: float
+    saved: float | None = None  # when it was made: tells this state from a rebuilt one
 
 
 @contextmanager
@@ -100,20 +101,63 @@ def strip_libvirt_header(save: Path, dest: Path) -> None:
             shutil.copyfileobj(fh, out, 1 << 20)
 
 
-def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progress=None) -> BootState:
-    """The saved booted machine for this image and accelerator, made once (under a file lock)."""
-    key = f"{manifest['id']}-{'kvm' if kvm else 'tcg'}-{MEMORY_MB}-v{STATE_VERSION}"
-    root = vm_dir() / "state"
-    root.mkdir(exist_ok=True)
+class RestoreError(RuntimeError):
+    """A saved state could not be brought back to a reachable guest."""
+
+
+def host_versions(conn) -> dict:
+    """What a saved QEMU stream depends on besides the image: the QEMU and libvirt releases."""
+    def dotted(n: int) -> str:
+        return f"{n // 1000000}.{n // 1000 % 1000}.{n % 1000}"
+
+    try:
+        return {"qemu": dotted(conn.getVersion()), "libvirt": dotted(conn.getLibVersion())}
+    except Exception:  # a test double or an odd driver: the image id alone keys the state
+        return {"qemu": "?", "libvirt": "?"}
+
+
+def state_key(manifest: dict, kvm: bool, versions: dict) -> str:
+    return (f"{manifest['id']}-{'kvm' if kvm else 'tcg'}-{MEMORY_MB}-v{STATE_VERSION}"
+            f"-q{versions['qemu']}-l{versions['libvirt']}")
+
+
+def state_root() -> Path:
+    return vm_dir() / "state"
+
+
+def settle_modes(sdir: Path) -> None:
+    """What a saved state must look like, whatever libvirt's dynamic ownership did to it during the
+    boot and the save: root-owned, read-only files (every scan's QEMU reads the disk as a backing
+    file; nothing may write it), directories others can traverse (QEMU runs as libvirt-qemu)."""
+    for path in sdir.iterdir():
+        if os.geteuid() == 0:
+            os.chown(path, 0, 0)
+        path.chmod(0o444)
+    if os.geteuid() == 0:
+        os.chown(sdir, 0, 0)
+    sdir.chmod(0o755)
+
+
+def _load(sdir: Path) -> BootState:
+    doc = json.loads((sdir / "meta.json").read_text())
+    return BootState(sdir, (sdir / "domain.xml").read_text(), sdir / "boot.vmstate", sdir / "boot.qcow2",
+                     doc["cold_boot_s"], doc.get("saved"))
+
+
+def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progress=None,
+                 root: Path | None = None) -> BootState:
+    """The saved booted machine for this image, accelerator, QEMU and libvirt, made once (under a
+    file lock). `root` defaults to <vm_dir>/state; states of other images/versions there are removed."""
+    versions = host_versions(conn)
+    key = state_key(manifest, kvm, versions)
+    root = root or state_root()
+    root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     sdir = root / key
     with locked(root / ".lock"):
-        meta = sdir / "meta.json"
-        if meta.exists():
-            doc = json.loads(meta.read_text())
-            return BootState(sdir, (sdir / "domain.xml").read_text(), sdir / "boot.vmstate", sdir / "boot.qcow2",
-                             doc["cold_boot_s"])
-        for old in root.iterdir():  # states of older images are useless now
+        if (sdir / "meta.json").exists():
+            return _load(sdir)
+        for old in root.iterdir():  # states of older images or QEMU/libvirt releases are useless now
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
         tmp = root / f".{key}.building"
@@ -125,6 +169,7 @@ def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progre
         overlay(image / "base.qcow2", tmp / "boot.qcow2")
         spec = image_spec(image, manifest, f"slopspotter-vm-boot-{os.getpid()}", tmp / "boot.qcow2", tmp, kvm,
                           os.getpid(), boot)
+        spec.console_log = str(tmp.parent / f".{key}.console.log")  # not part of the state
         dom, client, cold = cold_boot(conn, spec, image / "keys")
         try:
             ssh.run(client, PREPARE, 60)
@@ -134,23 +179,38 @@ def ensure_state(conn, image: Path, manifest: dict, kvm: bool, boot: str, progre
         xml = conn.saveImageGetXMLDesc(str(tmp / "boot.save"), 0)
         strip_libvirt_header(tmp / "boot.save", tmp / "boot.vmstate")
         (tmp / "boot.save").unlink()
+        Path(spec.console_log).unlink(missing_ok=True)
         (tmp / "domain.xml").write_text(xml.replace(str(tmp), str(sdir)))
-        (tmp / "boot.qcow2").chmod(0o444)
-        (tmp / "boot.vmstate").chmod(0o444)
-        (tmp / "meta.json").write_text(json.dumps({"cold_boot_s": round(cold, 2), "saved": time.time()}))
+        (tmp / "meta.json").write_text(json.dumps({
+            "cold_boot_s": round(cold, 2), "saved": time.time(), "image_id": manifest["id"],
+            "kvm": kvm, "memory_mb": MEMORY_MB, "state_version": STATE_VERSION, **versions}))
+        settle_modes(tmp)
         tmp.rename(sdir)
-        return BootState(sdir, (sdir / "domain.xml").read_text(), sdir / "boot.vmstate", sdir / "boot.qcow2",
-                         cold)
+        return _load(sdir)
 
 
-def feed_stream(port: int, path: Path, deadline: float, errors: list) -> None:
-    """Connect to QEMU's -incoming listener and send the saved stream."""
+def discard_state(state: BootState) -> bool:
+    """Remove a state that failed to restore, unless another process already replaced it."""
+    with locked(state.dir.parent / ".lock"):
+        try:
+            saved = json.loads((state.dir / "meta.json").read_text()).get("saved")
+        except (OSError, ValueError):
+            return False
+        if saved != state.saved:
+            return False
+        shutil.rmtree(state.dir, ignore_errors=True)
+        return True
+
+
+def feed_stream(port: int, path: Path, keep_trying, errors: list) -> None:
+    """Connect to QEMU's -incoming listener and send the saved stream. `keep_trying()` says whether
+    QEMU may still come: libvirt can take a long time to start it (createXML under load)."""
     while True:
         try:
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             break
         except OSError as exc:
-            if time.monotonic() > deadline:
+            if not keep_trying():
                 errors.append(f"QEMU never listened for the saved state: {exc}")
                 return
             time.sleep(0.05)
@@ -161,19 +221,45 @@ def feed_stream(port: int, path: Path, deadline: float, errors: list) -> None:
         errors.append(f"sending the saved state failed: {exc}")
 
 
+FEED_AFTER_CREATE_S = 30.0  # QEMU listens before createXML returns; this is slack for a slow host
+
+
 def restore(conn, xml: str, vmstate: Path, timeout: float = 120.0):
-    """Start a new autodestroy domain from `xml` resuming the saved stream; returns the domain."""
+    """Start a new autodestroy domain from `xml` resuming the saved stream; returns the domain.
+    The feeder keeps trying while createXML runs (it took 57 s here when libvirt re-probed QEMU),
+    and for FEED_AFTER_CREATE_S after it returned. Raises RestoreError."""
     import libvirt
 
     port = free_port()
     xml = xml.replace("</qemu:commandline>",
                       f"<qemu:arg value='-incoming'/><qemu:arg value='tcp:127.0.0.1:{port}'/></qemu:commandline>")
     errors: list[str] = []
-    feeder = threading.Thread(target=feed_stream, args=(port, vmstate, time.monotonic() + 30, errors), daemon=True)
+    created: list[float] = []
+    failed = threading.Event()
+
+    def keep_trying() -> bool:
+        if failed.is_set():
+            return False
+        return not created or time.monotonic() < created[0] + FEED_AFTER_CREATE_S
+
+    feeder = threading.Thread(target=feed_stream, args=(port, vmstate, keep_trying, errors), daemon=True)
     feeder.start()
-    dom = conn.createXML(xml, libvirt.VIR_DOMAIN_START_AUTODESTROY)
+    try:
+        dom = conn.createXML(xml, libvirt.VIR_DOMAIN_START_AUTODESTROY)
+    except libvirt.libvirtError as exc:
+        failed.set()
+        raise RestoreError(f"libvirt could not start the saved machine: {str(exc).strip()}") from exc
+    created.append(time.monotonic())
     feeder.join(timeout)
     if errors or feeder.is_alive():
-        dom.destroy()
-        raise RuntimeError(errors[0] if errors else "restoring the saved state timed out")
+        failed.set()
+        _destroy(dom)
+        raise RestoreError(errors[0] if errors else f"sending the saved state took over {timeout:.0f} s")
     return dom
+
+
+def _destroy(dom) -> None:
+    try:
+        dom.destroy()
+    except Exception:
+        pass
