@@ -72,6 +72,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
     nonnegative: a feature whose fitted weight comes out negative is refitted at its prior
         weight instead (repeatedly), since an indicator is evidence of trouble by design and a
         negative weight only says the small corpus had a benign package showing it.
+    medium_floor: the `medium` threshold is never below this probability (a check that found
+        nothing must sit clearly below it, or a few info findings tip it over).
     floor_feature, floor_at: a row whose `floor_feature` is at least `floor_at` (default: worst
         severity high or critical) scores at least the `medium` threshold, whatever else the
         row says: one strong finding is never explained away, least of all by a scan that saw
@@ -84,7 +86,8 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
                  isotonic_min: int = 1000, cv: int = 5, medium_fpr: float = 0.10,
                  high_fpr: float = 0.02, class_weight: str | None = "balanced_by_scan", random_state: int = 0,
                  prior_weights: dict | None = None, min_support: int = 0, fixed_features: Sequence[str] = (),
-                 nonnegative: bool = True, floor_feature: str | None = "max_severity", floor_at: float = 4.0):
+                 nonnegative: bool = True, floor_feature: str | None = "max_severity", floor_at: float = 4.0,
+                 medium_floor: float = 0.15):
         self.feature_names = feature_names
         self.dynamic_features = dynamic_features
         self.transforms = transforms
@@ -102,6 +105,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         self.nonnegative = nonnegative
         self.floor_feature = floor_feature
         self.floor_at = floor_at
+        self.medium_floor = medium_floor
 
     def _validate_params(self) -> None:
         """Refuse bad parameters before any fitting (ValueError naming the parameter)."""
@@ -114,6 +118,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             "high_fpr": 0 < self.high_fpr <= self.medium_fpr,
             "min_support": isinstance(self.min_support, int) and self.min_support >= 0,
             "floor_at": isinstance(self.floor_at, (int, float)),
+            "medium_floor": 0 < self.medium_floor < 1,
             "class_weight": self.class_weight in ("balanced_by_scan", "balanced", None) or isinstance(self.class_weight, dict),
         }
         bad = [name for name, ok in checks.items() if not ok]
@@ -275,7 +280,7 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
             return float(benign[min(k, len(benign) - 1)]) + 1e-9
 
         high = min(max(at_fpr(self.high_fpr), 0.5), 0.99)
-        medium = min(max(at_fpr(self.medium_fpr), 0.15), high)
+        medium = min(max(at_fpr(self.medium_fpr), self.medium_floor), high)
         return {"medium": medium, "high": high}  # unrounded: rounding could undercut a tied score
 
     # ------------------------------------------------------------ prediction
