@@ -91,7 +91,7 @@ def test_rare_features_keep_prior_weights_and_still_round_trip(tmp_path):
     model = Model(doc)
     with_shell = [Indicator("reverse_shell_spawn", "critical", "sh -i"), Indicator("dns_query", "low", "x")]
     s = model.score(with_shell, dynamic=True)
-    assert s.contributions["reverse_shell_spawn"] == pytest.approx(2.5 * 2.0)
+    assert s.contributions["reverse_shell_spawn"] == pytest.approx(2.5 * min(features.SEVERITY_FACTORS["critical"], 3.0))
     X1 = matrix([with_shell], [True])
     assert m.predict_proba(X1)[0, 1] == pytest.approx(s.probability, abs=1e-9)
     assert s.probability > model.score(with_shell[1:], dynamic=True).probability
