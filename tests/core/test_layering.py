@@ -51,6 +51,7 @@ def test_the_labelled_corpus_feature_matrix_is_a_package_function(tmp_path):
                   "indicators": [json.dumps([["honeytoken_read", "high"]]), json.dumps([])]}
                  ).to_csv(tmp_path / "scan_rows.csv", index=False)
     rows = labelled_rows(tmp_path)
-    assert list(rows.columns[7:]) == features.feature_names()
+    names = features.feature_names()
+    assert list(rows.columns[-len(names):]) == names and "group" in rows.columns
     assert rows.loc[0, features.feature_names()].fillna(0).sum() > 0
     assert rows.loc[1, list(features.DYNAMIC_IDS)[:1]].isna().all()  # no scan: dynamic features missing
