@@ -11,15 +11,7 @@ import zipfile
 import pytest
 
 from slopspotter_lab.heuristics.static import analyze_artifact, entropy
-
-
-def _tree(tmp_path, files: dict[str, str | bytes]):
-    root = tmp_path / "pkg"
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return root
+from tests.fixtures.trees import write_tree as _tree
 
 
 def _ids(inds):

@@ -11,17 +11,9 @@ from __future__ import annotations
 import base64
 
 from slopspotter_lab.heuristics.static import analyze_artifact, file_role
+from tests.fixtures.trees import write_tree as _tree
 
 SETUP = "from setuptools import setup\nsetup(name='ok', version='1.0', packages=['ok'])\n"
-
-
-def _tree(tmp_path, files: dict[str, str | bytes]):
-    root = tmp_path / "pkg"
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return root
 
 
 def _sev(inds, id_):
