@@ -198,7 +198,8 @@ def _sandbox_result(job, run, chosen, package, inds, herr, started) -> ScanResul
     if run.timed_out:
         errors.append(f"the scan hit its {job.timeout:.0f} s deadline")
     details = {"scan_id": job.scan_id, "sandbox": run.details, "sandbox_duration_s": round(run.duration_s, 3),
-               "network": frames.harness.get("network"), "harness_status": frames.harness.get("status")}
+               "network": frames.harness.get("network"), "harness_status": frames.harness.get("status"),
+               **({"deps_prefetch": list(job.deps_prefetch)} if job.deps_prefetch else {})}
     return ScanResult(package=package, backend=chosen.name, verdict=verdict, indicators=all_inds,
                       phases=frames.phases, processes=frames.processes, endpoints=frames.endpoints,
                       dns=frames.dns, files=frames.files, syscalls=frames.syscalls,

@@ -242,12 +242,7 @@ def read_source_dir(src: Path, ecosystem: "Ecosystem | str") -> ArtifactInfo:
     eco = Ecosystem.parse(ecosystem)
     src = Path(src)
 
-    def read(fname: str) -> str | None:
-        p = src / fname
-        try:
-            return p.read_text(errors="replace") if p.is_file() and p.stat().st_size <= MAX_META_BYTES else None
-        except OSError:
-            return None
+    read = lambda fname: _read_small(src / fname)  # noqa: E731
 
     if eco is Ecosystem.NPM:
         try:
@@ -262,3 +257,172 @@ def read_source_dir(src: Path, ecosystem: "Ecosystem | str") -> ArtifactInfo:
     rel = [p.relative_to(src).as_posix() for p in sorted(src.glob("*.py")) + sorted(src.glob("*/__init__.py"))
            + sorted(src.glob("src/*.py")) + sorted(src.glob("src/*/__init__.py"))]
     return ArtifactInfo(name, version, shipped_modules(rel), origin)
+
+
+# ------------------------------------------------------------------------------- declared deps
+
+# The sandbox images: CPython 3.11 on x86_64 Linux. A requirement whose marker is false here (or
+# that only an extra asks for) is not needed to install the package there.
+SANDBOX_MARKERS = {"python_version": "3.11", "python_full_version": "3.11.2", "implementation_name": "cpython",
+                   "platform_python_implementation": "CPython", "implementation_version": "3.11.2",
+                   "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+                   "platform_machine": "x86_64", "platform_release": "", "platform_version": "", "extra": ""}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One dependency an artifact declares, as written, and the file that declares it."""
+
+    requirement: str
+    origin: str
+
+
+def _requires_dist(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [r.strip() for r in email.parser.Parser().parsestr(text, headersonly=True).get_all("Requires-Dist") or []]
+
+
+def _requires_txt(text: str | None) -> list[str]:
+    """egg-info/requires.txt: the base section, and `[:marker]` sections (not `[extra]` ones)."""
+    out, marker = [], None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+            marker = section[1:] if section.startswith(":") else False  # False: an extra's section
+            continue
+        if marker is False:
+            continue
+        out.append(f"{line}; {marker}" if marker else line)
+    return out
+
+
+def _cfg_requires(text: str | None) -> list[str]:
+    if not text:
+        return []
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read_string(text)
+    except configparser.Error:
+        return []
+    out = []
+    for key in ("setup_requires", "install_requires"):
+        value = cfg.get("options", key, fallback="")
+        out += [r.split(" #", 1)[0].strip() for r in value.splitlines() if r.strip() and not r.strip().startswith("#")]
+    return [r for r in out if not r.startswith(("file:", "attr:"))]
+
+
+def _pyproject_requires(text: str | None) -> list[str]:
+    if not text:
+        return []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    reqs = [*(data.get("build-system") or {}).get("requires", []), *(data.get("project") or {}).get("dependencies", [])]
+    return [r for r in reqs if isinstance(r, str)]
+
+
+def _literal_strings(node, names: dict) -> list[str] | None:
+    """A list/tuple of string constants, or a module-level name bound to one (never evaluated)."""
+    import ast
+
+    if isinstance(node, ast.Name):
+        node = names.get(node.id)
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return [e.value for e in node.elts]
+    return None
+
+
+def _setup_py_requires(text: str | None) -> list[str]:
+    """Literal install_requires / setup_requires of a setup() call in setup.py, read with `ast`.
+    Anything computed (read from a file, built in a loop) is not read: setup.py is never run."""
+    import ast
+
+    if not text:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):  # Python 2 era setup.py: nothing literal to read with ast
+        return []
+    names = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)}
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if func != "setup":
+            continue
+        for kw in node.keywords:
+            if kw.arg in ("setup_requires", "install_requires"):
+                out += _literal_strings(kw.value, names) or []
+    return out
+
+
+def applies_in_sandbox(requirement: str) -> bool:
+    """Whether pip in the sandbox would want it: a valid requirement, no URL, not extras-only,
+    its marker true for CPython 3.11 on Linux."""
+    from packaging.markers import InvalidMarker, UndefinedEnvironmentName
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(requirement)
+    except InvalidRequirement:
+        return False
+    if req.url:
+        return False
+    try:
+        return req.marker is None or req.marker.evaluate(dict(SANDBOX_MARKERS))
+    except (InvalidMarker, UndefinedEnvironmentName):
+        return False
+
+
+def _declared(read: Reader, names: list[str], top: str) -> list[Declared]:
+    """Requirements from every file that states them; duplicates (the same string) once."""
+    pre = f"{top}/" if top else ""
+    sources = [("PKG-INFO", _requires_dist), ("pyproject.toml", _pyproject_requires), ("setup.cfg", _cfg_requires),
+               ("setup.py", _setup_py_requires)]
+    eggs = sorted(n[len(pre):] for n in names if n.startswith(pre) and n.endswith(".egg-info/requires.txt")
+                  and n[len(pre):].count("/") <= 2)
+    sources += [(e, _requires_txt) for e in eggs[:1]]
+    seen, out = set(), []
+    for fname, parse in sources:
+        for req in parse(read(f"{pre}{fname}")):
+            if req not in seen:
+                seen.add(req)
+                out.append(Declared(req, fname))
+    return out
+
+
+def declared_dependencies(path: Path) -> list[Declared]:
+    """What a Python wheel, sdist or source directory says it needs, read statically (METADATA /
+    PKG-INFO Requires-Dist, egg-info requires.txt, setup.cfg, pyproject.toml dependencies and
+    build requires, literal lists in setup.py). Unfiltered: see `applies_in_sandbox`."""
+    path = Path(path)
+    if path.is_dir():
+        names = [p.relative_to(path).as_posix() for p in path.glob("*.egg-info/requires.txt")]
+        names += [p.relative_to(path).as_posix() for p in path.glob("src/*.egg-info/requires.txt")]
+        read = lambda f: _read_small(path / f)  # noqa: E731
+        return _declared(read, names, "")
+    arch = _Archive(path)
+    try:
+        distinfos = sorted({n.split("/", 1)[0] for n in arch.names
+                            if n.count("/") == 1 and n.endswith(".dist-info/METADATA")})
+        if distinfos:
+            return [Declared(r, "METADATA") for r in _requires_dist(arch.read(f"{distinfos[0]}/METADATA"))]
+        top = arch.top_dir()
+        return _declared(arch.read, arch.names, top) if top else []
+    finally:
+        arch.close()
+
+
+def _read_small(p: Path) -> str | None:
+    try:
+        return p.read_text(errors="replace") if p.is_file() and p.stat().st_size <= MAX_META_BYTES else None
+    except OSError:
+        return None

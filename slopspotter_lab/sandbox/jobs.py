@@ -70,6 +70,7 @@ class PreparedJob:
     execute: bool = True
     modules_shipped: tuple[str, ...] = ()  # the import phase's fallback (prefetch read them from the artifact)
     tls: Mapping[str, str] = field(default_factory=dict)  # the per-scan CA's files as the harness sees them
+    deps_prefetch: tuple[dict, ...] = ()  # a local artifact's declared deps: fetched or not, and why
 
     @property
     def jobdir(self) -> Path:
@@ -122,7 +123,7 @@ def build_job(spec: PackageSpec, workdir: Path, timeout: float, scan_id: str, *,
                       dist_name=fetched.name, version=fetched.version, ecosystem=spec.ecosystem, scan_id=scan_id,
                       timeout=timeout, linger_s=linger_s, execute=execute, modules_shipped=fetched.modules,
                       phase_timeouts={k: round(work * v, 1) for k, v in DEFAULT_PHASES.items()},
-                      canaries=make_canaries(), tls=tls)
+                      canaries=make_canaries(), tls=tls, deps_prefetch=fetched.deps)
     (jobdir / "job.json").write_text(json.dumps(job.job_json(), indent=1))
     for path in [jobdir, *jobdir.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)

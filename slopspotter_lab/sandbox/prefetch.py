@@ -20,7 +20,7 @@ from typing import NamedTuple
 from .. import config
 from ..ecosystems import PackageSpec
 from ..errors import InputError, RegistryError
-from .artifact_info import read_artifact
+from .artifact_info import applies_in_sandbox, declared_dependencies, read_artifact
 from .packing import pack_dir
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,10 @@ class Fetched(NamedTuple):
     name: str
     version: str | None
     modules: tuple[str, ...] = ()  # top-level modules the artifact ships (the import phase's fallback)
+    deps: tuple[dict, ...] = ()  # declared dependencies of a local artifact: fetched or not, and why
 
 
-def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False) -> subprocess.CompletedProcess:
+def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False, timeout: float = 600) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--disable-pip-version-check",
             "--quiet", "--dest", str(dest), *PIP_TARGET]
     if no_deps:
@@ -49,7 +50,7 @@ def _pip_download(reqs: list[str], dest: Path, no_deps: bool = False) -> subproc
     index = os.environ.get("SLOPSPOTTER_PIP_INDEX_URL")
     if index:
         argv += ["--index-url", index]
-    return subprocess.run([*argv, *reqs], capture_output=True, text=True, timeout=600)
+    return subprocess.run([*argv, *reqs], capture_output=True, text=True, timeout=timeout)
 
 
 def build_tools_dir() -> Path:
@@ -96,13 +97,106 @@ def _identify(spec: PackageSpec, target: Path, name: str | None = None, version:
 
 
 def _local_python(spec: PackageSpec, artifacts: Path) -> Fetched:
-    """A local source dir (packed with our own code), wheel or sdist."""
+    """A local source dir (packed with our own code), wheel or sdist, and the wheels of the
+    dependencies it declares (those that are well-known packages)."""
     path = Path(spec.path)
     if path.is_dir():
-        return _identify(spec, pack_dir(path, "pypi", artifacts))
-    target = artifacts / path.name
-    shutil.copy2(path, target)
-    return _identify(spec, target)
+        fetched = _identify(spec, pack_dir(path, "pypi", artifacts))
+    else:
+        target = artifacts / path.name
+        shutil.copy2(path, target)
+        fetched = _identify(spec, target)
+    return fetched._replace(deps=tuple(prefetch_declared(fetched.path, artifacts / "deps", fetched.name)))
+
+
+def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None) -> list[dict]:
+    """Wheels of the dependencies a local artifact declares (read statically, artifact_info), one
+    requirement at a time, into deps/; one record per requirement: status fetched | skipped | failed
+    and why. The names are the artifact author's choice (an attacker's, for malware), so only a
+    name on the bundled popular PyPI list is ever asked of a registry."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        declared = declared_dependencies(artifact)
+    except InputError as exc:
+        return [{"requirement": None, "status": "failed", "reason": f"declared dependencies unreadable: {exc}"}]
+    popular = _bundled_popular()
+    out, seen = [], set()
+    for dep in declared:
+        rec = {"requirement": dep.requirement, "origin": dep.origin}
+        if not applies_in_sandbox(dep.requirement):
+            continue  # extras-only, a marker false on Linux/CPython 3.11, a URL or unparsable
+        name = canonicalize_name(Requirement(dep.requirement).name)
+        if name in seen or name == canonicalize_name(own_name or ""):
+            continue
+        seen.add(name)
+        if name in _BUILD_TOOL_NAMES:
+            out.append({**rec, "status": "fetched", "reason": "build tool, always prefetched"})
+            continue
+        if name not in popular:
+            out.append({**rec, "status": "skipped", "reason": "not prefetched: not a well-known package"})
+            continue
+        out.append({**rec, **_fetch_cached(dep.requirement, deps)})
+    return out
+
+
+_BUILD_TOOL_NAMES = {"setuptools", "wheel"}
+
+
+def _bundled_popular() -> set[str]:
+    """Canonical names of the popular PyPI list that ships inside the package (never a user copy:
+    which names may be fetched must not depend on a writable data directory)."""
+    from packaging.utils import canonicalize_name
+
+    from ..heuristics.popular import BUNDLED_DIR, FILES
+    from ..ecosystems import Ecosystem
+
+    doc = json.loads((BUNDLED_DIR / FILES[Ecosystem.PYPI]).read_text())
+    rows = doc.get("rows", doc) if isinstance(doc, dict) else doc
+    return {canonicalize_name(r["project"] if isinstance(r, dict) else r) for r in rows}
+
+
+def _fetch_cached(requirement: str, deps: Path) -> dict:
+    """The wheels of one requirement (with its own dependencies), fetched once per index into the
+    host cache and linked into deps/. A failure is recorded, not raised: the others still come."""
+    import hashlib
+
+    index = os.environ.get("SLOPSPOTTER_PIP_INDEX_URL") or "default"
+    key = hashlib.sha256(f"{index}\n{requirement}".encode()).hexdigest()[:20]
+    cache = config.cache_dir() / "dep-wheels" / key
+    done = cache / "done.json"
+    if not done.exists():
+        scratch = cache.with_name(key + f".part-{os.getpid()}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        try:
+            res = _pip_download([requirement], scratch, timeout=180)
+        except subprocess.TimeoutExpired:
+            shutil.rmtree(scratch, ignore_errors=True)
+            return {"status": "failed", "reason": "pip download timed out"}
+        if res.returncode != 0:
+            shutil.rmtree(scratch, ignore_errors=True)
+            return {"status": "failed", "reason": _pip_reason(res.stderr)}
+        (scratch / "done.json").write_text(json.dumps(sorted(p.name for p in scratch.glob("*.whl"))))
+        try:
+            scratch.rename(cache)
+        except OSError:  # a concurrent scan cached it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    wheels = json.loads(done.read_text())
+    for name in wheels:
+        if not (deps / name).exists():
+            _link_or_copy(cache / name, deps / name)
+    return {"status": "fetched", "reason": None, "wheels": wheels}
+
+
+def _pip_reason(stderr: str) -> str:
+    """pip's reason in one line (no wheel for CPython 3.11 / Linux, no such version, ...)."""
+    for line in stderr.splitlines():
+        line = line.strip()
+        if line.startswith("ERROR:") and "from versions" not in line:
+            return line[6:].strip()[:200]
+    return (stderr.strip().splitlines() or ["pip download failed"])[-1][:200]
 
 
 def prefetch_pypi(spec: PackageSpec, artifacts: Path, meta=None) -> Fetched:
