@@ -99,7 +99,8 @@ def scan_table(d: dict) -> str:
     if d.get("error"):
         lines.append(f"  note: {d['error']}")
     for p in d.get("phases") or []:
-        lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s")
+        why = f" ({p['failure_reason']})" if p.get("failure_reason") else ""
+        lines.append(f"  phase {p.get('name'):<8} {p.get('status'):<8} exit={p.get('exit_code')} {p.get('duration_s')}s{why}")
     for i in d.get("indicators") or []:
         lines.append(f"  [{i['severity']:>8}] {i['id']:<24} {i.get('phase') or '':<8} {i['evidence'][:100]}")
     lines.append(f"  processes={len(d.get('processes') or [])} endpoints={len(d.get('endpoints') or [])} "

@@ -53,6 +53,18 @@ def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame(columns=FRAMES[name])
 
 
+# A phase in the JSON and in `ScanResult.phases_frame`: the contract's four keys, then why it
+# failed (trace/phase_reasons.py) and the last output it printed (capped by the runner, and here).
+PHASE_KEYS = ("name", "status", "exit_code", "duration_s", "failure_reason", "output_tail")
+TAIL_CAP = 2000
+
+
+def _phase_record(p: dict) -> dict:
+    rec = {k: _plain(p.get(k)) for k in PHASE_KEYS}
+    rec["output_tail"] = str(rec["output_tail"])[-TAIL_CAP:] if rec["output_tail"] else None
+    return rec
+
+
 @dataclass
 class ScanResult:
     """What one scan found: the frames, the phases, the indicators and the verdict."""
@@ -77,6 +89,11 @@ class ScanResult:
         return bool(self.verdict.get("is_malicious"))
 
     @property
+    def phases_frame(self) -> pd.DataFrame:
+        """One row per phase: status, exit code, duration, failure_reason and the output tail."""
+        return pd.DataFrame([_phase_record(p) for p in self.phases], columns=list(PHASE_KEYS))
+
+    @property
     def dynamic_indicators(self) -> list[Indicator]:
         return [i for i in self.indicators if i.source == "dynamic"]
 
@@ -85,7 +102,7 @@ class ScanResult:
         out = {
             "package": dict(self.package), "backend": self.backend, "verdict": dict(self.verdict),
             "indicators": as_dicts(self.indicators),
-            "phases": [{k: _plain(p.get(k)) for k in ("name", "status", "exit_code", "duration_s")} for p in self.phases],
+            "phases": [_phase_record(p) for p in self.phases],
             "processes": frame_records(self.processes), "endpoints": frame_records(self.endpoints),
             "dns": frame_records(self.dns), "files": frame_records(self.files),
             "syscall_count": int(self.syscall_count), "error": self.error,
@@ -188,7 +205,10 @@ def _dynamic(job, run) -> tuple[Any, list[Indicator]]:
 
 def _sandbox_result(job, run, chosen, package, inds, herr, started) -> ScanResult:
     """Frames, indicators and verdict of a run, with every reason it may be incomplete."""
+    from .trace.phase_reasons import annotate
+
     frames, dyn = _dynamic(job, run)
+    frames.phases = annotate(frames.phases)
     ran = bool(frames.phases)
     verdict, all_inds = _verdict(inds + dyn, dynamic=ran)
     errors = [e for e in (run.error, herr if ran else None) if e]

@@ -19,7 +19,7 @@ ROW_COLUMNS = [
     "key", "name", "ecosystem", "version", "mode", "status", "backend", "is_malicious",
     "probability", "risk", "top_indicators", "n_indicators", "n_processes", "n_endpoints",
     "n_dns", "n_files", "n_syscalls", "phase_install", "phase_import", "phase_execute",
-    "exists", "typosquat_of", "error", "attempts", "duration_s",
+    "reason_install", "reason_import", "reason_execute", "exists", "typosquat_of", "error", "attempts", "duration_s",
 ]
 TOP_N = 5
 
@@ -64,6 +64,7 @@ def scan_row(job: dict, d: dict) -> dict[str, Any]:
     verdict = d.get("verdict") or {}
     inds = d.get("indicators") or []
     phases = {p.get("name"): p.get("status") for p in d.get("phases") or []}
+    reasons = {p.get("name"): p.get("failure_reason") for p in d.get("phases") or []}
     row.update(
         status="ok",  # scan() returned a verdict; notes are in error
         backend=d.get("backend"), is_malicious=verdict.get("is_malicious"),
@@ -73,7 +74,8 @@ def scan_row(job: dict, d: dict) -> dict[str, Any]:
         n_dns=len(d.get("dns") or []), n_files=len(d.get("files") or []),
         n_syscalls=d.get("syscall_count"), phase_install=phases.get("install"),
         phase_import=phases.get("import"), phase_execute=phases.get("execute"),
-        version=(d.get("package") or {}).get("version") or job.get("version"), error=d.get("error"),
+        reason_install=reasons.get("install"), reason_import=reasons.get("import"),
+        reason_execute=reasons.get("execute"), version=(d.get("package") or {}).get("version") or job.get("version"), error=d.get("error"),
     )
     return row
 
