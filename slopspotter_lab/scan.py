@@ -54,14 +54,16 @@ def _empty(name: str) -> pd.DataFrame:
 
 
 # A phase in the JSON and in `ScanResult.phases_frame`: the contract's four keys, then why it
-# failed (trace/phase_reasons.py) and the last output it printed (capped by the runner, and here).
-PHASE_KEYS = ("name", "status", "exit_code", "duration_s", "failure_reason", "output_tail")
+# failed (trace/phase_reasons.py), the last output it printed (capped by the runner, and here) and,
+# for an import run from the unpacked sources after install failed, source_tree = True.
+PHASE_KEYS = ("name", "status", "exit_code", "duration_s", "failure_reason", "output_tail", "source_tree")
 TAIL_CAP = 2000
 
 
 def _phase_record(p: dict) -> dict:
     rec = {k: _plain(p.get(k)) for k in PHASE_KEYS}
     rec["output_tail"] = str(rec["output_tail"])[-TAIL_CAP:] if rec["output_tail"] else None
+    rec["source_tree"] = bool(rec["source_tree"])
     return rec
 
 

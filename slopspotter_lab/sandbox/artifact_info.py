@@ -323,7 +323,34 @@ def _pyproject_requires(text: str | None) -> list[str]:
     except tomllib.TOMLDecodeError:
         return []
     reqs = [*(data.get("build-system") or {}).get("requires", []), *(data.get("project") or {}).get("dependencies", [])]
+    poetry = ((data.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
+    reqs += [r for name, value in poetry.items() if name.lower() != "python" and (r := _poetry_requirement(name, value))]
     return [r for r in reqs if isinstance(r, str)]
+
+
+def _poetry_requirement(name: str, value) -> str | None:
+    """Poetry's `^1.2` / `~1.2` / `*` / `>=1,<2` / {version = ...} as a PEP 508 requirement; None
+    for optional, git, path and url dependencies (nothing to fetch by name)."""
+    if isinstance(value, list):
+        value = value[0] if value else "*"
+    if isinstance(value, dict):
+        if value.get("optional") or any(k in value for k in ("git", "path", "url")):
+            return None
+        value = value.get("version", "*")
+    spec = str(value or "*").strip()
+    m = re.fullmatch(r"([\^~])\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?", spec)
+    if m:
+        major, minor = int(m.group(2)), int(m.group(3) or 0)
+        if m.group(1) == "^":
+            upper = f"{major + 1}" if major else f"0.{minor + 1}"
+        else:
+            upper = f"{major}.{minor + 1}" if m.group(3) else f"{major + 1}"
+        spec = f">={spec[1:].strip()},<{upper}"
+    elif spec == "*":
+        spec = ""
+    elif re.fullmatch(r"\d[\w.]*", spec):
+        spec = f"=={spec}"
+    return f"{name}{spec}"
 
 
 def _literal_strings(node, names: dict) -> list[str] | None:

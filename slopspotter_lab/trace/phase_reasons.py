@@ -57,8 +57,8 @@ def _module_reason(tail: str) -> str | None:
     """python2_only / windows_only / missing_dependency from the last missing module named."""
     missing = _NO_MODULE.findall(tail)
     if not missing:
-        if re.search(r"has no attribute 'windll'|WinError|OSError: \[WinError|'win32' is not|"
-                     r"AttributeError: module 'os' has no attribute 'startfile'", tail):
+        if re.search(r"has no attribute '(?:windll|WinDLL|startfile|getwindowsversion)'|\[WinError|"
+                     r"cannot import name '(?:windll|WinDLL|wintypes|winreg|oledll)'|No module named '_winreg'", tail):
             return "windows_only"
         return None
     top = missing[-1].split(".")[0]
@@ -97,6 +97,7 @@ def failure_reason(phase: dict) -> str | None:
     if module:
         return module
     if re.search(r"No matching distribution found|Could not find a version that satisfies|"
+                 r"Could not find suitable distribution|fetch_build_egg|"
                  r"ResolutionImpossible|Cannot find module|ETARGET|notarget|ENOTCACHED", tail):
         return "missing_dependency"
     if re.search(r"does not appear to be a Python project|neither 'setup\.py' nor 'pyproject\.toml'|"

@@ -79,6 +79,10 @@ def test_wheel_metadata_and_python2_setup_py(tmp_path):
         "c-1/PKG-INFO": "Metadata-Version: 1.0\nName: c\nVersion: 1\n",
         "c-1/setup.py": "from setuptools import setup\nsetup(name='c', install_requires=open('r.txt').read().split())\n"})
     assert _reqs(computed) == []
+    poetry = _targz(tmp_path / "po.tar.gz", {
+        "po-1/pyproject.toml": "[tool.poetry]\nname='po'\n[tool.poetry.dependencies]\npython='^3.8'\n"
+                               "flask='^2.2.0'\nattrs='~21.4'\nlocal={path='../x'}\nextra={version='1', optional=true}\n"})
+    assert [r for r, _ in _reqs(poetry)] == ["flask>=2.2.0,<3", "attrs>=21.4,<21.5"]
     assert not applies_in_sandbox("evil @ https://x.invalid/evil.whl") and not applies_in_sandbox("not a req !")
 
 

@@ -62,7 +62,8 @@ def test_reasons_and_capped_tails_survive_json_and_frames():
     assert set(d["phases"][0]) >= {"name", "status", "exit_code", "duration_s"}  # the contract keys stay
     back = ScanResult.from_dict(d)
     assert back.phases_frame.loc[0, "failure_reason"] == "build_failed"
-    assert list(r.phases_frame.columns) == ["name", "status", "exit_code", "duration_s", "failure_reason", "output_tail"]
+    assert list(r.phases_frame.columns) == ["name", "status", "exit_code", "duration_s", "failure_reason",
+                                          "output_tail", "source_tree"]
     row = scan_row({"key": "k", "name": "p", "ecosystem": "pypi"}, d)
     assert row["phase_install"] == "failed" and row["reason_install"] == "build_failed"
 
@@ -89,11 +90,25 @@ def test_gvisor_scan_says_why_install_failed(tmp_path):
     install = r.phases_frame.set_index("name").loc["install"]
     assert install["status"] == "failed" and install["failure_reason"] == "missing_dependency", install["output_tail"]
     assert "slop-unknown-helper" in install["output_tail"]
-    assert r.phases_frame.set_index("name").loc["import", "failure_reason"] == "install_failed"
+    imp = r.phases_frame.set_index("name").loc["import"]
+    assert imp["status"] == "ok" and imp["source_tree"], imp["output_tail"]  # from the unpacked sources
     assert json.loads(r.to_json())["phases"][0]["failure_reason"] == "missing_dependency"
     assert r.details["deps_prefetch"][0]["reason"] == "not prefetched: not a well-known package"
 
+
+
+@pytest.mark.gvisor
+def test_gvisor_python2_setup_py_is_named_and_the_source_tree_is_imported(tmp_path):
+    """A Python 2 setup.py cannot install on the image's Python 3.11; its package code may still be
+    valid Python 3: the import phase then runs from the unpacked sources, and what it does shows."""
+    from slopspotter_lab.scan import scan
+
     py2 = _sdist(tmp_path, "slop-py-two", "from distutils.core import setup\nprint 'installing'\n"
-                 "setup(name='slop-py-two', version='0.1.0', packages=['slop_py_two'])\n")
-    r2 = scan(str(py2), backend="gvisor", timeout=90)
-    assert r2.phases[0]["failure_reason"] == "python2_syntax", r2.phases[0].get("output_tail")
+                 "setup(name='slop-py-two', version='0.1.0', packages=['slop_py_two'])\n",
+                 init="import os\nopen(os.path.expanduser('~/.aws/credentials')).read()\n")
+    r = scan(str(py2), backend="gvisor", timeout=90)
+    install, imp = r.phases[0], r.phases[1]
+    assert install["failure_reason"] == "python2_syntax", install.get("output_tail")
+    assert imp["status"] == "ok" and imp["source_tree"] is True, imp.get("output_tail")
+    assert ("honeytoken_read", "import") in {(i.id, i.phase) for i in r.dynamic_indicators}, r.dynamic_indicators
+    assert json.loads(r.to_json())["phases"][1]["source_tree"] is True

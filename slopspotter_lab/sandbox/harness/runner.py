@@ -44,13 +44,13 @@ def _drain(pipe, sink: dict) -> None:
         sink["tail"] = tail
 
 
-def run_phase(name: str, argv: list[str], timeout: float, cwd: str) -> dict:
+def run_phase(name: str, argv: list[str], timeout: float, cwd: str, env: dict | None = None) -> dict:
     """Run one phase command in its own session; its status follows DESIGN section 3."""
     start = time.time()
     status, code = "ok", None
     try:
         proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
     except OSError as exc:
         return {"name": name, "status": "failed", "exit_code": None, "duration_s": 0.0, "start": start,
                 "end": start, "pid": None, "argv": argv, "output_tail": str(exc)}
@@ -127,6 +127,60 @@ def python_targets(dist_name: str, shipped: list[str] | None = None) -> tuple[li
     return sorted(set(modules)), scripts
 
 
+def unpack_source(artifact: str, dest: str) -> str | None:
+    """The artifact's files under dest (regular files and directories only, nothing outside it),
+    as pip would unpack it to build; returns the source root (the sdist's single top directory)."""
+    import tarfile
+    import zipfile
+
+    def safe(name: str) -> str | None:
+        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+        return None if not parts or ".." in parts or name.startswith("/") else os.path.join(dest, *parts)
+
+    try:
+        if zipfile.is_zipfile(artifact):
+            with zipfile.ZipFile(artifact) as zf:
+                for info in zf.infolist():
+                    target = safe(info.filename)
+                    if target and not info.is_dir():
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        with zf.open(info) as src, open(target, "wb") as out:
+                            shutil.copyfileobj(src, out)
+        else:
+            with tarfile.open(artifact) as tf:
+                for member in tf:
+                    target = safe(member.name)
+                    if target and member.isfile():
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        with tf.extractfile(member) as src, open(target, "wb") as out:
+                            shutil.copyfileobj(src, out)
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError):
+        return None
+    entries = os.listdir(dest) if os.path.isdir(dest) else []
+    if len(entries) == 1 and os.path.isdir(os.path.join(dest, entries[0])):
+        return os.path.join(dest, entries[0])
+    return dest if entries else None
+
+
+def import_from_source(job: dict, timeout: float) -> dict:
+    """Install failed (a Python 2 or Windows setup.py, a build step, a dependency missing
+    offline): import the modules the artifact ships from its unpacked source tree, as someone who
+    downloaded it and ran it from the checkout would. The phase record says `source_tree`."""
+    import tempfile
+
+    modules = [m for m in job.get("modules_shipped") or [] if m.isidentifier()]
+    if not modules:
+        return skipped("import", "install did not succeed")
+    root = unpack_source(job["artifact"], tempfile.mkdtemp(prefix="build-"))
+    if root is None:
+        return skipped("import", "install did not succeed")
+    path = os.pathsep.join(p for p in (root, os.path.join(root, "src")) if os.path.isdir(p))
+    env = dict(os.environ, PYTHONPATH=path)
+    imp = run_phase("import", [sys.executable, os.path.join(HERE, "importer.py"), *modules], timeout, root, env)
+    imp["source_tree"] = True
+    return imp
+
+
 def node_targets(app: str, name: str) -> list[str]:
     pkg = os.path.join(app, "node_modules", name, "package.json")
     try:
@@ -177,7 +231,7 @@ def main() -> int:
                 imp = skipped("import", "no top-level modules found")
         else:
             scripts = []
-            imp = skipped("import", "install did not succeed")
+            imp = import_from_source(job, remaining(budget["import"]))
         report(kind="phase", **imp)
         bindir = os.path.join(home, ".local", "bin")
         exe_argvs = [[os.path.join(bindir, s), "--help"] for s in scripts if os.path.exists(os.path.join(bindir, s))]
