@@ -4,6 +4,11 @@ at all. This is the home of dependency prefetching. Nothing here executes packag
 dependencies are fetched as wheels only (`pip download --only-binary=:all:`), an sdist comes
 through the registry layer (hash-verified, size-capped), npm tarballs come from `npm pack` /
 `npm install --ignore-scripts` into a cache directory that the sandbox copies.
+
+A local Python artifact's declared dependencies (read statically by artifact_info, setup.py
+through `ast`, never run) are fetched one requirement at a time, only for names on the bundled
+popular PyPI list (the names are the artifact author's choice), as wheels, else as the raw sdist
+of that well-known project (pip builds it inside the sandbox), cached on the host per index.
 """
 
 from __future__ import annotations
@@ -109,7 +114,7 @@ def _local_python(spec: PackageSpec, artifacts: Path) -> Fetched:
     return fetched._replace(deps=tuple(prefetch_declared(fetched.path, artifacts / "deps", fetched.name)))
 
 
-def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None) -> list[dict]:
+def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None, sdists: bool = True) -> list[dict]:
     """Wheels of the dependencies a local artifact declares (read statically, artifact_info), one
     requirement at a time, into deps/; one record per requirement: status fetched | skipped | failed
     and why. The names are the artifact author's choice (an attacker's, for malware), so only a
@@ -137,7 +142,7 @@ def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None) -
         if name not in popular:
             out.append({**rec, "status": "skipped", "reason": "not prefetched: not a well-known package"})
             continue
-        out.append({**rec, **_fetch_cached(dep.requirement, deps)})
+        out.append({**rec, **_fetch_cached(dep.requirement, deps, sdists)})
     return out
 
 
@@ -157,13 +162,13 @@ def _bundled_popular() -> set[str]:
     return {canonicalize_name(r["project"] if isinstance(r, dict) else r) for r in rows}
 
 
-def _fetch_cached(requirement: str, deps: Path) -> dict:
+def _fetch_cached(requirement: str, deps: Path, sdists: bool = True) -> dict:
     """The wheels of one requirement (with its own dependencies), fetched once per index into the
     host cache and linked into deps/. A failure is recorded, not raised: the others still come."""
     import hashlib
 
     index = os.environ.get("SLOPSPOTTER_PIP_INDEX_URL") or "default"
-    key = hashlib.sha256(f"{index}\n{requirement}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{index}\n{requirement}\n{sdists}".encode()).hexdigest()[:20]
     cache = config.cache_dir() / "dep-wheels" / key
     done = cache / "done.json"
     if not done.exists():
@@ -175,19 +180,49 @@ def _fetch_cached(requirement: str, deps: Path) -> dict:
         except subprocess.TimeoutExpired:
             shutil.rmtree(scratch, ignore_errors=True)
             return {"status": "failed", "reason": "pip download timed out"}
+        note = None
         if res.returncode != 0:
-            shutil.rmtree(scratch, ignore_errors=True)
-            return {"status": "failed", "reason": _pip_reason(res.stderr)}
-        (scratch / "done.json").write_text(json.dumps(sorted(p.name for p in scratch.glob("*.whl"))))
+            why = _pip_reason(res.stderr)
+            note = _sdist_instead(requirement, scratch) if sdists and "No matching distribution" in why else None
+            if note is None:
+                shutil.rmtree(scratch, ignore_errors=True)
+                return {"status": "failed", "reason": why}
+        files = sorted(p.name for p in scratch.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
+        (scratch / "done.json").write_text(json.dumps({"files": files, "note": note}))
         try:
             scratch.rename(cache)
         except OSError:  # a concurrent scan cached it first
             shutil.rmtree(scratch, ignore_errors=True)
-    wheels = json.loads(done.read_text())
-    for name in wheels:
+    record = json.loads(done.read_text())
+    for name in record["files"]:
         if not (deps / name).exists():
             _link_or_copy(cache / name, deps / name)
-    return {"status": "fetched", "reason": None, "wheels": wheels}
+    return {"status": "fetched", "reason": record["note"], "files": record["files"]}
+
+
+def _sdist_instead(requirement: str, dest: Path) -> str | None:
+    """A well-known dependency with no wheel for CPython 3.11 / Linux (fernet ships only an sdist):
+    its raw sdist through the registry layer (hash-verified, size-capped, never built or run here;
+    pip builds it inside the sandbox, offline), plus the wheels of the well-known names it declares.
+    None when the registry has no sdist that satisfies the requirement."""
+    from packaging.requirements import Requirement
+
+    from ..ecosystems import Ecosystem
+    from ..registry import download_artifact, fetch_metadata
+
+    req = Requirement(requirement)
+    try:
+        meta = fetch_metadata(PackageSpec(name=req.name, ecosystem=Ecosystem.PYPI))
+        if not meta.version or (req.specifier and not req.specifier.contains(meta.version, prereleases=True)):
+            return None
+        sdist = Path(download_artifact(meta, dest, kind="sdist"))
+    except (InputError, RegistryError) as exc:
+        log.info("no sdist for %s either: %s", requirement, exc)
+        return None
+    for dep in prefetch_declared(sdist, dest, meta.name, sdists=False):  # one level: its well-known deps, as wheels
+        if dep.get("status") != "fetched":
+            log.info("%s needs %s: %s", req.name, dep.get("requirement"), dep.get("reason"))
+    return f"no wheel for CPython 3.11 / Linux: the sdist {sdist.name}, built in the sandbox"
 
 
 def _pip_reason(stderr: str) -> str:

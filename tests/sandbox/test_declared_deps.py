@@ -98,13 +98,21 @@ def _fake_popular_wheel(tmp_path: Path, name: str) -> Path:
 @pytest.fixture
 def loopback_only(tmp_path, monkeypatch):
     """A private pypiserver as the only index pip may use (no config files, find-links or extras)."""
-    build_tools_dir()  # setuptools/wheel come from the host cache, as in every scan
+    import shutil
+
+    tools = build_tools_dir()  # setuptools/wheel, fetched once for the suite, as in every scan
+    cache = tmp_path / "cache"  # a fresh cache: no registry answer or wheel from an earlier run
+    shutil.copytree(tools, cache / tools.name)
+    monkeypatch.setenv("SLOPSPOTTER_CACHE_DIR", str(cache))
     (tmp_path / "index-base").mkdir()
     with run_pypiserver(tmp_path / "index-base") as server:
         for var in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_INDEX_URL"):
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
         monkeypatch.setenv("SLOPSPOTTER_PIP_INDEX_URL", server.simple_url)
+        monkeypatch.setenv("SLOPSPOTTER_PYPI_URL", "http://127.0.0.1:9/pypi")  # no JSON API unless a test serves one
+        monkeypatch.setenv("SLOPSPOTTER_PYPI_SIMPLE_URL", "http://127.0.0.1:9/simple")
+        monkeypatch.setenv("SLOPSPOTTER_HTTP_TIMEOUT", "5")
         yield server
 
 
@@ -152,3 +160,46 @@ def test_gvisor_scan_installs_a_local_sdist_with_its_prefetched_dependency(tmp_p
     assert phases["install"]["status"] == "ok", phases["install"].get("output_tail")
     assert phases["import"]["status"] == "ok", phases["import"].get("output_tail")  # tabulate came from the prefetch
     assert [d["status"] for d in r.details["deps_prefetch"] if d["requirement"] == "tabulate"] == ["fetched"]
+
+
+def _publish_sdist_only(tmp_path: Path, server, json_server, name: str) -> None:
+    """A harmless synthetic sdist under a popular name, on the loopback index (pip finds no wheel)
+    and in the loopback JSON API (the registry layer downloads it raw)."""
+    import hashlib
+
+    from tests.fixtures.registries import make_sdist
+
+    src = tmp_path / f"sdist-src-{name}"
+    src.mkdir()
+    (src / f"{name}.py").write_text("MARK = 'loopback'\n")
+    (src / "setup.py").write_text(f"from setuptools import setup\nsetup(name='{name}', version='0.9.0', py_modules=['{name}'])\n")
+    path = server.publish(make_sdist(src, name, "0.9.0", tmp_path / "sdists"))
+    data = path.read_bytes()
+    files = [{"filename": path.name, "url": server.simple_url.replace("/simple", f"/packages/{path.name}"),
+              "packagetype": "sdist", "digests": {"sha256": hashlib.sha256(data).hexdigest()}, "size": len(data),
+              "upload_time_iso_8601": "2024-01-02T03:04:05Z"}]
+    json_server.add(name, {"info": {"name": name, "version": "0.9.0", "summary": "x"}, "urls": files,
+                           "releases": {"0.9.0": files}})
+
+
+def test_a_well_known_dependency_without_a_wheel_comes_as_its_raw_sdist(tmp_path, loopback_only, pypi_json_server,
+                                                                       monkeypatch):
+    monkeypatch.setenv("SLOPSPOTTER_PYPI_URL", pypi_json_server.url)
+    _publish_sdist_only(tmp_path, loopback_only, pypi_json_server, "tabulate")
+    deps = tmp_path / "deps"
+    deps.mkdir()
+    rec = prefetch_declared(_needs_dep_sdist(tmp_path), deps, "slop-needs-dep")[0]
+    assert rec["status"] == "fetched" and "sdist tabulate-0.9.0.tar.gz" in rec["reason"], rec
+    assert (deps / "tabulate-0.9.0.tar.gz").exists() and not list(deps.glob("*.whl"))
+
+
+@pytest.mark.gvisor
+def test_gvisor_builds_the_sdist_only_dependency_offline(tmp_path, loopback_only, pypi_json_server, monkeypatch):
+    from slopspotter_lab.scan import scan
+
+    monkeypatch.setenv("SLOPSPOTTER_PYPI_URL", pypi_json_server.url)
+    _publish_sdist_only(tmp_path, loopback_only, pypi_json_server, "tabulate")
+    r = scan(str(_needs_dep_sdist(tmp_path)), backend="gvisor", timeout=120)
+    phases = {p["name"]: p for p in r.phases}
+    assert phases["install"]["status"] == "ok", phases["install"].get("output_tail")
+    assert phases["import"]["status"] == "ok" and not phases["import"].get("source_tree"), phases["import"]
