@@ -48,7 +48,7 @@ SEED = 20261201
 BACKEND = "gvisor"
 PHASES = ("install", "import", "execute")
 COLUMNS = ["name", "version", "path", "sha256", "family", "backend",
-           *[f"{p}_{k}" for p in PHASES for k in ("status", "reason")],
+           *[f"{p}_{k}" for p in PHASES for k in ("status", "reason")], "import_from_source",
            "dynamic_indicators", "dynamic_risk", "static_risk", "combined_risk", "combined_probability",
            "deps_fetched", "deps_not_fetched", "scan_error", "seconds"]
 
@@ -111,6 +111,8 @@ def scan_one(row: dict, archive: Path, timeout: float) -> tuple[dict, dict]:
     for p in r.phases:
         if p.get("name") in PHASES:
             out[f"{p['name']}_status"], out[f"{p['name']}_reason"] = p.get("status"), p.get("failure_reason") or ""
+            if p["name"] == "import":
+                out["import_from_source"] = int(bool(p.get("source_tree")))
     deps = r.details.get("deps_prefetch") or []
     out.update(dynamic_indicators=";".join(sorted({i.id for i in r.dynamic_indicators})),
                dynamic_risk=dynamic_risk(r), combined_risk=r.verdict.get("risk"),
