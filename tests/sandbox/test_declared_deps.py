@@ -138,13 +138,14 @@ def test_declared_deps_fetched_one_at_a_time_popular_only_and_cached(tmp_path, l
     assert again["six"]["status"] == "fetched" and (deps2 / "six-1.16.0-py3-none-any.whl").exists()
 
 
-def _needs_dep_sdist(tmp_path: Path, extra_dep: str | None = None) -> Path:
+def _needs_dep_sdist(tmp_path: Path, extra_dep: str | None = None, setup_requires: bool = False) -> Path:
     reqs = ["tabulate"] + ([extra_dep] if extra_dep else [])
+    build = f", setup_requires={reqs!r}" if setup_requires else ""
     return _targz(tmp_path / "slop-needs-dep-0.1.0.tar.gz", {
         "slop_needs_dep-0.1.0/PKG-INFO": "Metadata-Version: 1.0\nName: slop-needs-dep\nVersion: 0.1.0\n",
         "slop_needs_dep-0.1.0/setup.py": "from setuptools import setup\n"
                                          f"setup(name='slop-needs-dep', version='0.1.0', packages=['slop_needs_dep'], "
-                                         f"install_requires={reqs!r})\n",
+                                         f"install_requires={reqs!r}{build})\n",
         "slop_needs_dep-0.1.0/slop_needs_dep/__init__.py": "import tabulate\nassert tabulate.MARK == 'loopback'\n",
     })
 
@@ -199,7 +200,8 @@ def test_gvisor_builds_the_sdist_only_dependency_offline(tmp_path, loopback_only
 
     monkeypatch.setenv("SLOPSPOTTER_PYPI_URL", pypi_json_server.url)
     _publish_sdist_only(tmp_path, loopback_only, pypi_json_server, "tabulate")
-    r = scan(str(_needs_dep_sdist(tmp_path)), backend="gvisor", timeout=120)
+    # setup_requires: setuptools starts its own pip, which must find the same offline wheels
+    r = scan(str(_needs_dep_sdist(tmp_path, setup_requires=True)), backend="gvisor", timeout=120)
     phases = {p["name"]: p for p in r.phases}
     assert phases["install"]["status"] == "ok", phases["install"].get("output_tail")
     assert phases["import"]["status"] == "ok" and not phases["import"].get("source_tree"), phases["import"]

@@ -218,7 +218,9 @@ def main() -> int:
     if eco == "pypi":
         argv = [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", job["deps_dir"],
                 "--user", "--break-system-packages", "--disable-pip-version-check", artifact]
-        inst = run_phase("install", argv, remaining(budget["install"]), home)
+        # setup_requires makes setuptools start its own `pip wheel`: it reads the same offline index
+        offline = dict(os.environ, PIP_NO_INDEX="1", PIP_FIND_LINKS=job["deps_dir"])
+        inst = run_phase("install", argv, remaining(budget["install"]), home, offline)
         _trust_installed(job, home)
         results.append(inst)
         report(kind="phase", **inst)
