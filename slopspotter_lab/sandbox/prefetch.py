@@ -114,7 +114,7 @@ def _local_python(spec: PackageSpec, artifacts: Path) -> Fetched:
     return fetched._replace(deps=tuple(prefetch_declared(fetched.path, artifacts / "deps", fetched.name)))
 
 
-def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None, sdists: bool = True) -> list[dict]:
+def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None, sdists: int = 2) -> list[dict]:
     """Wheels of the dependencies a local artifact declares (read statically, artifact_info), one
     requirement at a time, into deps/; one record per requirement: status fetched | skipped | failed
     and why. The names are the artifact author's choice (an attacker's, for malware), so only a
@@ -162,7 +162,7 @@ def _bundled_popular() -> set[str]:
     return {canonicalize_name(r["project"] if isinstance(r, dict) else r) for r in rows}
 
 
-def _fetch_cached(requirement: str, deps: Path, sdists: bool = True) -> dict:
+def _fetch_cached(requirement: str, deps: Path, sdists: int = 2) -> dict:
     """The wheels of one requirement (with its own dependencies), fetched once per index into the
     host cache and linked into deps/. A failure is recorded, not raised: the others still come."""
     import hashlib
@@ -183,7 +183,7 @@ def _fetch_cached(requirement: str, deps: Path, sdists: bool = True) -> dict:
         note = None
         if res.returncode != 0:
             why = _pip_reason(res.stderr)
-            note = _sdist_instead(requirement, scratch) if sdists and "No matching distribution" in why else None
+            note = _sdist_instead(requirement, scratch, sdists) if sdists > 0 and "No matching distribution" in why else None
             if note is None:
                 shutil.rmtree(scratch, ignore_errors=True)
                 return {"status": "failed", "reason": why}
@@ -200,10 +200,11 @@ def _fetch_cached(requirement: str, deps: Path, sdists: bool = True) -> dict:
     return {"status": "fetched", "reason": record["note"], "files": record["files"]}
 
 
-def _sdist_instead(requirement: str, dest: Path) -> str | None:
+def _sdist_instead(requirement: str, dest: Path, sdists: int) -> str | None:
     """A well-known dependency with no wheel for CPython 3.11 / Linux (fernet ships only an sdist):
     its raw sdist through the registry layer (hash-verified, size-capped, never built or run here;
-    pip builds it inside the sandbox, offline), plus the wheels of the well-known names it declares.
+    pip builds it inside the sandbox, offline), plus the well-known names it declares (`sdists`
+    bounds how deep sdists are followed: fernet's sdist needs pyaes, which ships only an sdist too).
     None when the registry has no sdist that satisfies the requirement."""
     from packaging.requirements import Requirement
 
@@ -219,7 +220,7 @@ def _sdist_instead(requirement: str, dest: Path) -> str | None:
     except (InputError, RegistryError) as exc:
         log.info("no sdist for %s either: %s", requirement, exc)
         return None
-    for dep in prefetch_declared(sdist, dest, meta.name, sdists=False):  # one level: its well-known deps, as wheels
+    for dep in prefetch_declared(sdist, dest, meta.name, sdists=sdists - 1):  # its well-known deps (fernet -> pyaes)
         if dep.get("status") != "fetched":
             log.info("%s needs %s: %s", req.name, dep.get("requirement"), dep.get("reason"))
     return f"no wheel for CPython 3.11 / Linux: the sdist {sdist.name}, built in the sandbox"
