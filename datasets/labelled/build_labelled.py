@@ -109,7 +109,52 @@ def name_candidates(per_class: int) -> list[dict]:
         rows += [{"name": n, "ecosystem": eco, "label": 1, "kind": "typosquat"} for n in sorted(squats)[:per_class]]
         rows += [{"name": n, "ecosystem": eco, "label": 1, "kind": "hallucinated"}
                  for n in hallucinated(per_class, known, rng)]
+        rows += [{"name": n, "ecosystem": eco, "label": 0, "kind": "lookalike"} for n in lookalikes(eco)]
+    rows += [{"name": n, "ecosystem": "pypi", "label": 1, "kind": "malregistry"} for n in malregistry_squats()]
     return rows
+
+
+MALREGISTRY_DEV = ROOT / "datasets" / "malregistry" / "pypi_dev.csv"
+LOOKALIKE_RANKS = (5000, 15000)
+# legitimate look-alikes together weigh this share of the real squats in the fit: an assumption
+# about prevalence (like POPULAR_RATIO), set so that a weak match (medium) ends at medium risk and a
+# slip of a top name (high) at high; at 1.0 even a slip ends medium, at 0 a weak match ends high
+LOOKALIKE_WEIGHT = 0.2
+
+
+def malregistry_squats() -> list[str]:
+    """Real malicious PyPI squats (MalRegistry, added before 2025), tuning split only: the
+    held-out targets stay unseen by the fit as they are by the detector's tuning."""
+    if not MALREGISTRY_DEV.exists():
+        return []
+    with MALREGISTRY_DEV.open(encoding="utf-8") as fh:
+        return sorted({r["name"] for r in csv.DictReader(fh) if r["label"] == "squat" and r["split"] == "tune"})
+
+
+def lookalikes(ecosystem: str) -> list[str]:
+    """Legitimate names (popular ranks 5,001-15,000) the typosquat detector flags when it judges
+    them as unknown names: the real false alarms a weak match must not turn into `high`."""
+    from slopspotter_lab.heuristics.typosquat import match_typosquat, reference_names
+
+    names = list(dict.fromkeys(popular(ecosystem)))[slice(*LOOKALIKE_RANKS)]
+    ref = reference_names(ecosystem)
+    return [n for n in names if match_typosquat(n, ecosystem, reference=ref, known=set())[0]]
+
+
+class _AsUnknown:
+    """Judge names as if they were not on the popular list (typosquat detector only)."""
+
+    def __enter__(self):
+        from slopspotter_lab.heuristics import typosquat
+
+        self._saved = typosquat._is_known
+        typosquat._is_known = lambda *a, **k: False
+        return self
+
+    def __exit__(self, *exc):
+        from slopspotter_lab.heuristics import typosquat
+
+        typosquat._is_known = self._saved
 
 
 # ------------------------------------------------------------------ rows
@@ -184,11 +229,16 @@ def build_names(per_class: int) -> None:
     cands = name_candidates(per_class)
     out = []
     for eco in ("pypi", "npm"):
-        for kind in ("popular", "typosquat", "hallucinated"):
+        for kind in ("popular", "typosquat", "hallucinated", "lookalike", "malregistry"):
             group = [c for c in cands if c["ecosystem"] == eco and c["kind"] == kind]
+            if not group:
+                continue
             if kind == "hallucinated":
                 with _EmptyRegistry():
                     records = check_records([c["name"] for c in group], eco, offline=False, workers=4)
+            elif kind == "lookalike":
+                with _AsUnknown():
+                    records = check_records([c["name"] for c in group], eco, offline=True, workers=4)
             else:
                 records = check_records([c["name"] for c in group], eco, offline=True, workers=4)
             for cand, rec in zip(group, records):
@@ -275,7 +325,8 @@ MEDIUM_FLOOR = 0.3
 
 def real_weights(df) -> "np.ndarray":
     """Sample weights: each real malware family counts once (its rows share one unit) and the real
-    benign packages together weigh as much as the families; other rows weigh 1."""
+    benign packages together weigh as much as the families, the legitimate look-alike names a
+    share (LOOKALIKE_WEIGHT) of the real squat names; other rows weigh 1."""
     import numpy as np
 
     w = np.ones(len(df))
@@ -287,6 +338,12 @@ def real_weights(df) -> "np.ndarray":
         w[mal] = 1.0 / sizes.to_numpy()
     if ben.any() and mal.any():
         w[ben] = w[mal].sum() / ben.sum()
+    # the same for names: legitimate look-alikes together weigh LOOKALIKE_WEIGHT times the real
+    # squats (53 rows would otherwise not count against 924)
+    look = (df["kind"] == "lookalike").to_numpy()
+    squat = (df["kind"] == "malregistry").to_numpy()
+    if look.any() and squat.any():
+        w[look] = LOOKALIKE_WEIGHT * squat.sum() / look.sum()
     return w
 
 
@@ -318,6 +375,7 @@ def fit_default(test_size: float = 0.3) -> dict:
     prior = {f["name"]: f for f in json.loads(PRIOR.read_text())["features"]}
     transforms = {n: {"transform": "log1p"} for n in names}
     transforms["max_severity"] = {"transform": "identity"}
+    transforms["typosquat"] = {"transform": "identity"}  # strength grows linearly with severity (low 0.25, medium 1, high 2)
     base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_FEATURES),
                         transforms=transforms,
                         prior_weights=prior, min_support=3, calibration="platt", random_state=0,

@@ -377,8 +377,8 @@ SEVERITY = {  # how sure a kind of match is: character disguises and slips are d
     "replacement-homoglyph": "high", "insertion-keyboard": "high", "digit-for-letter": "high",
     "omission": "high", "scope-confusion": "high", "version-bump": "medium",
     "insertion": "medium", "vowel-swap": "medium", "substitution": "medium", "plural": "medium",
-    "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "low",
-    "combosquat": "low",
+    "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "medium",
+    "combosquat": "medium",
 }
 
 

@@ -93,10 +93,17 @@ def test_import_name_confusion_clears_typosquat_of(registry_env):
     assert [i["id"] for i in rec["indicators"]] == ["import_name_confusion"]
 
 
-def test_typosquat_severity_follows_the_match(registry_env):
-    recs = {r["name"]: r for r in chk.check_records(["numoy", "urllib3-secure-lite"], offline=True)}
+def test_typosquat_severity_and_risk_follow_the_match(registry_env, monkeypatch):
+    """With the packaged model (refitted on real squats and legitimate look-alikes), a weak match
+    ends at medium risk and a slip of a top name at high (issue 12)."""
+    monkeypatch.delenv("SLOPSPOTTER_MODEL", raising=False)
+    names = ["numoy", "urllib3-secure-lite", "python-requests", "pandos"]
+    recs = {r["name"]: r for r in chk.check_records(names, offline=True)}
     sev = {n: [i["severity"] for i in r["indicators"] if i["id"] == "typosquat"] for n, r in recs.items()}
-    assert sev == {"numoy": ["high"], "urllib3-secure-lite": ["low"]}
+    assert sev == {"numoy": ["high"], "urllib3-secure-lite": ["medium"], "python-requests": ["medium"],
+                   "pandos": ["medium"]}
+    assert {n: r["risk"] for n, r in recs.items()} == {
+        "numoy": "high", "urllib3-secure-lite": "medium", "python-requests": "medium", "pandos": "medium"}
     assert recs["numoy"]["score"] > recs["urllib3-secure-lite"]["score"]
 
 
