@@ -114,6 +114,10 @@ def test_typosquat_severity_and_risk_follow_the_match(registry_env, monkeypatch)
     ("skimage", "pypi", "scikit-image", "import-name"),
     ("reqeusts", "pypi", "requests", "typo"),
     ("axios-http-client", "npm", "axios", "project-token"),
+    ("sklearn", "pypi", "scikit-learn", "import-name"),  # an import name that is a project of its own
+    ("bs4-scraper", "pypi", "beautifulsoup4", "project-token"),  # import name inside a compound
+    ("beautifulsoup-html-parser", "pypi", "beautifulsoup4", "project-token"),  # the renamed project
+    ("docker-python-sdk", "pypi", "docker", "project-token"),  # not the less popular docker-py
 ])
 def test_suggestions_say_why(name, eco, want, kind):
     hint = suggest(name, eco)
@@ -121,7 +125,12 @@ def test_suggestions_say_why(name, eco, want, kind):
     assert hint.reason
 
 
-@pytest.mark.parametrize("name", ["zzqxv-unrelated-tool", "my-internal-thing", "requests"])
+@pytest.mark.parametrize("name", [
+    "zzqxv-unrelated-tool", "my-internal-thing", "requests",
+    "redis-cache-client",  # names redis and the far less popular python-redis-cache: unclear
+    "slugify",  # a project of its own, more popular than the distribution the import table names
+    "pytest-cpv",  # pytest-cov is one letter away, but a short word changed is no plausible slip
+])
 def test_no_suggestion_without_a_clear_intent(name):
     assert suggest(name, "pypi") is None
 
