@@ -127,8 +127,13 @@ def malregistry_squats() -> list[str]:
     held-out targets stay unseen by the fit as they are by the detector's tuning."""
     if not MALREGISTRY_DEV.exists():
         return []
-    with MALREGISTRY_DEV.open(encoding="utf-8") as fh:
-        return sorted({r["name"] for r in csv.DictReader(fh) if r["label"] == "squat" and r["split"] == "tune"})
+    from slopspotter_lab.ecosystems import normalize_name
+    from slopspotter_lab.heuristics.typosquat import reference_names
+
+    ref = {normalize_name(n, "pypi") for n in reference_names("pypi")}
+    with MALREGISTRY_DEV.open(encoding="utf-8") as fh:  # squats of the names the detector guards
+        return sorted({r["name"] for r in csv.DictReader(fh) if r["label"] == "squat" and r["split"] == "tune"
+                       and normalize_name(r["target"], "pypi") in ref})
 
 
 def lookalikes(ecosystem: str) -> list[str]:

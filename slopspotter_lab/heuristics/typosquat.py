@@ -41,12 +41,13 @@ HOMOGLYPHS = [("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("rn", "m"), ("vv"
               ("s", "5"), ("e", "3"), ("a", "4"), ("g", "9"), ("b", "6")]
 _HOMO_CHARS = {frozenset(p) for p in HOMOGLYPHS if len(p[0]) == len(p[1]) == 1}
 SEPARATORS = "-_."
+VOWELS = "aeiou"
 PY_AFFIXES = {
     Ecosystem.PYPI: (["python-", "py-", "python3-", "py3-", "python"], ["-python", "-py", "-python3"]),  # bare "py" is a naming habit
     Ecosystem.NPM: (["node-", "js-", "node"], ["-js", ".js", "js", "-node", "-npm"]),
 }
 STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",
-              "replacement-homoglyph", "homoglyph", "insertion-keyboard"}
+              "replacement-homoglyph", "homoglyph", "insertion-keyboard", "vowel-insertion"}
 
 
 def _collapse(name: str) -> str:
@@ -216,6 +217,8 @@ def classify_edit(name: str, target: str) -> str | None:
                 neighbours = {a[i - 1] if i > 0 else "", a[i + 1] if i + 1 < len(a) else ""}
                 if KEYBOARD.get(c, set()) & neighbours:
                     return "insertion-keyboard"
+                if c in VOWELS and neighbours & set(VOWELS):
+                    return "vowel-insertion"  # reads as the same word: colourama, reaquests
                 return "insertion" if c.isalpha() and len(b) >= LONG_NAME else None
     elif len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -375,7 +378,7 @@ COMBO_RANK = 1000
 SEVERITY = {  # how sure a kind of match is: character disguises and slips are deliberate
     "transposition": "high", "repetition": "high", "replacement-keyboard": "high", "homoglyph": "high",
     "replacement-homoglyph": "high", "insertion-keyboard": "high", "digit-for-letter": "high",
-    "omission": "high", "scope-confusion": "high", "version-bump": "medium",
+    "omission": "high", "scope-confusion": "high", "vowel-insertion": "high", "version-bump": "medium",
     "insertion": "medium", "vowel-swap": "medium", "substitution": "medium", "plural": "medium",
     "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "medium",
     "combosquat": "medium",
