@@ -41,6 +41,7 @@ def _lists():
     ("@type/node", "npm", "@types/node", "scope-confusion", "high"),  # short scope, exact sibling
     ("moment-latest", "npm", "moment", "combosquat", "medium"),
     ("rnoment", "npm", "moment", "homoglyph", "high"),
+    ("colourama", "pypi", "colorama", "vowel-insertion", "high"),  # a vowel beside a vowel: same word
 ])
 def test_squat_kinds(name, eco, target, kind, severity):
     match = match_typosquat(name, eco)[0]
