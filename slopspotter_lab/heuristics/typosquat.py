@@ -541,6 +541,8 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
         dropped = _separators(q) < _separators(match[0])
         limit = LOOSE_RANK[eco] if dropped else VERSION_RANK if eco is Ecosystem.PYPI else 0
         match = match if ref.rank[match[0]] <= limit else None
+    if match is None and eco is Ecosystem.PYPI and (hit := _py_glued(q, ref)):
+        match = (hit, "py-affix")
     if match is None and not scope:
         hit = _combosquat(q, ref)
         match = (hit, "combosquat") if hit else None
@@ -574,6 +576,16 @@ def _another_word(q: str, t: str, op: str, rank: int) -> bool:
         return True
     return (len(t) <= SHORT_NAME and rank > WEAK_RANK
             and op in ("replacement-keyboard", "insertion-keyboard", "insertion", "omission"))
+
+
+PY_GLUE_RANK = 200
+
+
+def _py_glued(q: str, ref: "_Reference") -> str | None:
+    """`py` glued to a top-200 name of 6+ letters (pycryptography, pydistlib); shorter ones are
+    the usual way to name a binding (pyyaml, pytz, pyjwt), so they are left alone."""
+    t = q[2:] if q.startswith("py") else ""
+    return t if len(t) >= 6 and ref.rank.get(t, PY_GLUE_RANK + 1) <= PY_GLUE_RANK else None
 
 
 def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:

@@ -92,6 +92,7 @@ def test_npm_separators_count_only_when_dropped():
     ("requests-toolbelt-v2", "requests-toolbelt", "combosquat"),  # a version tag is filler
     ("fastapi-toolkit", "fastapi", "combosquat"),
     ("setup-tools", "setuptools", "separator"),  # an added separator, top-100 name
+    ("pycryptography", "cryptography", "py-affix"),  # py glued to a long top-200 name
 ])
 def test_more_squat_shapes(name, target, kind):
     match = match_typosquat(name, "pypi", known=set())[0]
@@ -104,6 +105,7 @@ def test_more_squat_shapes(name, target, kind):
     "names", "romkan", "dlint",  # short names below the top 1,000: a letter replaced, added, dropped
     "config-parser", "json-diff",  # a separator added to a name below the top 100
     "slugify", "kafka",  # an affix dropped: how import names and short names look
+    "pyredis", "pyboto3",  # py glued to a short name: the usual way to name a binding
     "beautifulsoup",  # a dropped trailing digit is a version sibling
     "aresponses", "cchardet",  # async / C variants
     "fasta2a", "google-cloud-dns", "pytest-cover",  # two edits: only in long one-word names
