@@ -364,7 +364,9 @@ ATTACK_WORDS = frozenset("""
 """Words an attacker adds to a popular name to make it look official or improved (combosquats).
 Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
 LOOSE_KINDS = {"separator", "word-order", "py-affix"}
-LOOSE_RANK = {Ecosystem.PYPI: 500, Ecosystem.NPM: 1000}  # forks, ports and renamed packages look like this: only imitations of the very top count
+# forks, ports and renamed packages look like separator, word-order and affix changes: only
+# imitations of the very top count
+LOOSE_RANK = {Ecosystem.PYPI: 500, Ecosystem.NPM: 1000}
 WEAK_RANK = 1000
 TWO_EDIT_LEN = 8
 SHORT_WORD = 5  # a change inside a word this short makes another word (cov/csv, cpu/gpu, auth/oauth)
@@ -561,10 +563,10 @@ AFFIX_WORDS = frozenset({"py", "python", "python3", "js", "node"})
 
 def _another_word(q: str, t: str, op: str, rank: int) -> bool:
     """One-letter changes that make another word rather than a misspelling, the shape of most
-    legitimate neighbours: a short word of a many-word name below the top 100 changed (pytest-cov/pytest-csv,
-    faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth), a letter replaced in py + a short word
-    (pyspark/pyshark, pylint/pylink), a short name below the top 1,000 with a letter replaced,
-    added or dropped (namex/names, roman/romkan, djlint/dlint)."""
+    legitimate neighbours (dev false alarms): a short word of a many-word name below the top 100
+    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth), a letter
+    replaced in py + a short word (pyspark/pyshark, pylint/pylink), a short name below the top
+    1,000 with a letter replaced, added or dropped (namex/names, roman/romkan, djlint/dlint)."""
     tq, tt = _tokens(_split_scope(q)[1]), _tokens(_split_scope(t)[1])
     if len(tt) > 1 and len(tq) == len(tt):
         changed = [b for a, b in zip(tq, tt) if a != b]
