@@ -359,8 +359,8 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
 ATTACK_WORDS = frozenset("""
     new latest beta update updated upgrade upgraded install installer free secure lite fast faster
     fixed patched official real safe premium module pkg package advanced req sys os https toolkit server
-    2021 2022 2023 2024 2025 2026 v
-""".split())  # "v": a version tag (discord-py-v13) once its digits are stripped
+    2021 2022 2023 2024 2025 2026
+""".split())
 """Words an attacker adds to a popular name to make it look official or improved (combosquats).
 Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
 LOOSE_KINDS = {"separator", "word-order", "py-affix"}

@@ -89,7 +89,6 @@ def test_npm_separators_count_only_when_dropped():
 @pytest.mark.parametrize("name,target,kind", [
     ("statsmodel", "statsmodels", "omission"),  # the final s of a long name dropped
     ("xsetuptools", "setuptools", "insertion"),  # a letter in front of a long name
-    ("requests-toolbelt-v2", "requests-toolbelt", "combosquat"),  # a version tag is filler
     ("fastapi-toolkit", "fastapi", "combosquat"),
     ("setup-tools", "setuptools", "separator"),  # an added separator, top-100 name
     ("pycryptography", "cryptography", "py-affix"),  # py glued to a long top-200 name
@@ -105,6 +104,7 @@ def test_more_squat_shapes(name, target, kind):
     "names", "romkan", "dlint",  # short names below the top 1,000: a letter replaced, added, dropped
     "config-parser", "json-diff",  # a separator added to a name below the top 100
     "slugify", "kafka",  # an affix dropped: how import names and short names look
+    "aliyun-python-sdk-core-v3",  # a version tag: legitimate major-version packages look like this
     "pyredis", "pyboto3",  # py glued to a short name: the usual way to name a binding
     "beautifulsoup",  # a dropped trailing digit is a version sibling
     "aresponses", "cchardet",  # async / C variants
