@@ -2,6 +2,7 @@
 
     python datasets/realworld/dynamic.py [--n 120] [--workers 2] [--timeout 90] [--workdir /tmp/malreg-dev]
     python datasets/realworld/dynamic.py --summary          # the tables of docs/scan.md, from the CSV
+    python datasets/realworld/dynamic.py --rescore          # risks again with the current model file
 
 The sample is one artifact per family of `malware_rows.csv` (the static rows of malregistry.py:
 pre-2025 artifacts only), families drawn with a fixed seed, so a rerun picks the same ones. The
@@ -13,7 +14,8 @@ artifact is scanned by `scan()` with the **gVisor backend only** (any other back
 network_mode none, the harness's fake network, nothing of the package runs on the host.
 Prefetching its declared dependencies reads metadata statically and fetches only names on the
 bundled popular PyPI list (sandbox/prefetch.py). The committed CSV holds provenance (path,
-sha256), family, per-phase status and failure_reason, dynamic indicator ids and risks; never
+sha256), family, per-phase status and failure_reason, every indicator of the scan as
+[id, severity, source] (rows the model can be fitted on, and rescored from), risks; never
 malware code and never output tails (they can hold the malware's own output): those go to
 `<workdir>/dynamic/results.jsonl`, outside the repository.
 
@@ -49,7 +51,7 @@ BACKEND = "gvisor"
 PHASES = ("install", "import", "execute")
 COLUMNS = ["name", "version", "path", "sha256", "family", "backend",
            *[f"{p}_{k}" for p in PHASES for k in ("status", "reason")], "import_from_source",
-           "dynamic_indicators", "dynamic_risk", "static_risk", "combined_risk", "combined_probability",
+           "dynamic_indicators", "indicators", "dynamic_risk", "static_risk", "combined_risk", "combined_probability",
            "deps_fetched", "deps_not_fetched", "scan_error", "seconds"]
 
 
@@ -64,14 +66,45 @@ def sample(rows: list[dict], n: int, seed: int = SEED) -> list[dict]:
     return [rng.choice(sorted(by_family[f], key=lambda r: r["path"])) for f in families[:n]]
 
 
+def _indicators(cell: str) -> list:
+    """[[id, severity(, source)], ...] (malware_rows.csv and this CSV) -> Indicator objects."""
+    from slopspotter_lab.indicators import REGISTRY, Indicator
+
+    return [Indicator(i[0], i[1], "", source=i[2] if len(i) > 2 else REGISTRY[i[0]].source)
+            for i in json.loads(cell or "[]") if i[0] in REGISTRY]
+
+
 def static_risk(indicator_cell: str) -> str:
     """The risk the model gives the row's static indicators alone (as `check` of the file would)."""
-    from slopspotter_lab.indicators import REGISTRY, Indicator
     from slopspotter_lab.model.scoring import load_model
 
-    inds = [Indicator(i, sev, "", source=REGISTRY[i].source) for i, sev in json.loads(indicator_cell or "[]")
-            if i in REGISTRY]
-    return load_model().score(inds, dynamic=False).risk
+    return load_model().score(_indicators(indicator_cell), dynamic=False).risk
+
+
+def rescore(path: Path) -> None:
+    """Recompute the three risks of every row with the current model file (after a refit), from
+    the indicators the CSV keeps: no scan runs again."""
+    from slopspotter_lab.model.scoring import load_model
+
+    model = load_model()
+    with (HERE / "malware_rows.csv").open(newline="") as fh:
+        static = {r["path"]: r["indicators"] for r in csv.DictReader(fh)}
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["static_risk"] = static_risk(static.get(r["path"], "[]"))
+        if r["scan_error"] == "refused":
+            continue
+        inds = _indicators(r["indicators"])
+        r["dynamic_risk"] = model.score([i for i in inds if i.source == "dynamic"], dynamic=True).risk
+        score = model.score(inds, dynamic=True)
+        r["combined_risk"], r["combined_probability"] = score.risk, round(score.probability, 4)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"rescored {len(rows)} rows of {path.name} with model {model.version if hasattr(model, 'version') else ''}",
+          file=sys.stderr)
 
 
 def dynamic_risk(result) -> str:
@@ -115,6 +148,7 @@ def scan_one(row: dict, archive: Path, timeout: float) -> tuple[dict, dict]:
                 out["import_from_source"] = int(bool(p.get("source_tree")))
     deps = r.details.get("deps_prefetch") or []
     out.update(dynamic_indicators=";".join(sorted({i.id for i in r.dynamic_indicators})),
+               indicators=json.dumps([[i.id, i.severity, i.source] for i in r.indicators], separators=(",", ":")),
                dynamic_risk=dynamic_risk(r), combined_risk=r.verdict.get("risk"),
                combined_probability=r.verdict.get("probability"),
                deps_fetched=sum(d.get("status") == "fetched" for d in deps),
@@ -242,10 +276,13 @@ def main(argv=None) -> int:
     ap.add_argument("--repo", help="MalRegistry copy, to extract the sample when the work directory has none")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--summary", action="store_true", help="print the report tables from --out and exit")
+    ap.add_argument("--rescore", action="store_true", help="recompute the risks in --out with the current model")
     args = ap.parse_args(argv)
     if args.workers < 1:
         ap.error("--workers must be at least 1")
-    if args.summary:
+    if args.rescore:
+        rescore(args.out)
+    if args.summary or args.rescore:
         print(summary(args.out))
         return 0
     return run(args)
