@@ -81,17 +81,35 @@ def static_risk(indicator_cell: str) -> str:
     return load_model().score(_indicators(indicator_cell), dynamic=False).risk
 
 
+def _local_phases(path: Path, workdir: Path | None = None) -> dict[str, list[dict]]:
+    """The phase records with tails the scans left outside the repository (results.jsonl), by path."""
+    jsonl = (workdir or Path(os.environ.get("SLOPSPOTTER_MALWARE_WORKDIR") or malregistry.DEFAULT_WORKDIR)) \
+        / "dynamic" / "results.jsonl"
+    out: dict[str, list[dict]] = {}
+    if jsonl.exists():
+        for line in jsonl.read_text().splitlines():
+            rec = json.loads(line)
+            out[rec["path"]] = rec.get("phases") or []
+    return out
+
+
 def rescore(path: Path) -> None:
     """Recompute the three risks of every row with the current model file (after a refit), from
-    the indicators the CSV keeps: no scan runs again."""
+    the indicators the CSV keeps, and the failure reasons from the tails kept outside the
+    repository (when they are there): no scan runs again."""
     from slopspotter_lab.model.scoring import load_model
+    from slopspotter_lab.trace.phase_reasons import failure_reason
 
     model = load_model()
     with (HERE / "malware_rows.csv").open(newline="") as fh:
         static = {r["path"]: r["indicators"] for r in csv.DictReader(fh)}
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
+    tails = _local_phases(path)
     for r in rows:
+        for phase in tails.get(r["path"], []):  # reasons again, with the current classifier
+            if phase.get("name") in PHASES and r[f"{phase['name']}_status"] not in ("", "ok"):
+                r[f"{phase['name']}_reason"] = failure_reason(phase) or ""
         r["static_risk"] = static_risk(static.get(r["path"], "[]"))
         if r["scan_error"] == "refused":
             continue

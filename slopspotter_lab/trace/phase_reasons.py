@@ -13,8 +13,9 @@ phase that succeeded has no reason (None). Standard library only.
   needs_other_python              pip: the package requires an older/other Python
   python2_syntax                  a SyntaxError of Python 2 code (print statement, `except X, e`, ...)
   python2_only                    imports a Python-2-only module (urllib2, ConfigParser, ...)
-  windows_only                    imports or calls something that exists only on Windows
+  windows_only                    imports, calls or reads (USERPROFILE, APPDATA) what exists only on Windows
   missing_dependency              a dependency could not be found offline, or is not installed
+  disk_full                       the sandbox's scratch space ran out (big wheels, or a disk filler)
   not_installable                 pip found no project in it / an unsupported wheel
   build_failed                    the build backend failed (setup.py / PEP 517 hook errors)
   import_error                    the import raised something else
@@ -58,6 +59,7 @@ def _module_reason(tail: str) -> str | None:
     missing = _NO_MODULE.findall(tail)
     if not missing:
         if re.search(r"has no attribute '(?:windll|WinDLL|startfile|getwindowsversion)'|\[WinError|"
+                     r"KeyError: '(?:USERPROFILE|APPDATA|LOCALAPPDATA|WINDIR|SYSTEMROOT|PROGRAMDATA|COMPUTERNAME)'|"
                      r"cannot import name '(?:windll|WinDLL|wintypes|winreg|oledll)'|No module named '_winreg'", tail):
             return "windows_only"
         return None
@@ -100,6 +102,8 @@ def failure_reason(phase: dict) -> str | None:
                  r"Could not find suitable distribution|fetch_build_egg|"
                  r"ResolutionImpossible|Cannot find module|ETARGET|notarget|ENOTCACHED", tail):
         return "missing_dependency"
+    if re.search(r"No space left on device|\[Errno 28\]", tail):
+        return "disk_full"
     if re.search(r"does not appear to be a Python project|neither 'setup\.py' nor 'pyproject\.toml'|"
                  r"is not a valid wheel filename|is not a supported wheel|Invalid wheel filename|"
                  r"File \S+ does not exist|Could not install packages due to an OSError", tail):

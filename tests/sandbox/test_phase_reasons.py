@@ -40,6 +40,10 @@ PY2 = ('  File "/tmp/pip-install-x/old/setup.py", line 3\n    print "installing"
      "not_installable"),
     ({"name": "install", "status": "failed", "output_tail":
       "error: subprocess-exited-with-error\n  Failed building wheel for x\n"}, "build_failed"),
+    ({"name": "install", "status": "failed", "output_tail":
+      "      KeyError: 'USERPROFILE'\n      [end of output]\nerror: metadata-generation-failed\n"}, "windows_only"),
+    ({"name": "install", "status": "failed", "output_tail":
+      "ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device\n"}, "disk_full"),
     ({"name": "import", "status": "failed", "output_tail": "failed to import x:\nValueError: no\n"}, "import_error"),
     ({"name": "import", "status": "skipped", "output_tail": "install did not succeed"}, "install_failed"),
     ({"name": "import", "status": "skipped", "output_tail": "no top-level modules found"}, "no_module_to_import"),
