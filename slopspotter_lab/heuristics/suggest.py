@@ -28,13 +28,19 @@ DESCRIPTIVE = frozenset("""
     test testing tests template templates html xml json yaml console log logging ssh sms payments
     payment storage s3 orm neural network networks classifier gpt claude llm ai ml model-loader asgi
     wsgi postgres postgresql mysql sqlite mongo redis-client colors color build
+    retry session sessions upload uploader download downloader pipeline pipelines trainer training
+    chat token tokens processing processor scraper scraping crawler document documents docs query
+    queries ui app apps verify verifier extra extras s3 library
 """.split())
+
+
+AMBIGUOUS_RANK_RATIO = 10
 
 
 @dataclass(frozen=True)
 class Suggestion:
     name: str
-    kind: str  # "import-name" | "typo" | "project-token" | "edit-distance"
+    kind: str  # "import-name" | "typo" | "project-token"
     reason: str
 
 
@@ -46,10 +52,12 @@ def suggest(name: str, ecosystem, match=None) -> Suggestion | None:
     from .popular import popular_rank
 
     eco = Ecosystem.parse(ecosystem)
-    if popular_rank(name, eco) is not None:
-        return None
-    if eco is Ecosystem.PYPI and (dist := _import_dist(name)):
+    own = popular_rank(name, eco)
+    if eco is Ecosystem.PYPI and (dist := _import_dist(name)) and _more_popular(dist, own, eco):
+        # also when the import name is a project of its own (sklearn, jwt), if a less popular one
         return Suggestion(dist, "import-name", f"`import {name}` comes from the distribution {dist!r}")
+    if own is not None:
+        return None
     if match is None:
         from .typosquat import match_typosquat
 
@@ -60,7 +68,7 @@ def suggest(name: str, ecosystem, match=None) -> Suggestion | None:
         return Suggestion(match.target, "typo", f"a near miss of {match.target!r} ({match.kind.replace('-', ' ')})")
     if match is not None:
         return Suggestion(match.target, "project-token", f"{match.target!r} plus filler words")
-    return _closest(name, eco)
+    return None  # a popular name merely a letter or two away, with no plausible slip, is too weak
 
 
 def _import_dist(name: str) -> str | None:
@@ -81,6 +89,7 @@ def _project_token(name: str, eco: Ecosystem) -> Suggestion | None:
     if len(toks) < 2:
         return None
     best = None  # (words covered, -rank, suggestion)
+    seen: dict[str, int] = {}  # every project the name's words spell, with its rank
     for i in range(len(toks)):
         for j in range(i + 1, len(toks) + 1):
             rest = toks[:i] + toks[j:]
@@ -90,14 +99,19 @@ def _project_token(name: str, eco: Ecosystem) -> Suggestion | None:
             for cand, how in _spellings(run, eco):
                 rank = popular_rank(cand, eco)
                 dist = _import_dist(cand) if eco is Ecosystem.PYPI else None
-                if rank is None and dist:
+                if dist and _more_popular(dist, rank, eco):  # bs4 -> beautifulsoup4, not docker -> docker-py
                     cand, rank, how = dist, popular_rank(dist, eco), f"`import {cand}` comes from {dist!r}"
                 if rank is None or (len(cand) < 3):
                     continue
+                if (newer := _versioned_sibling(cand, rank, eco)):
+                    cand, rank, how = newer[0], newer[1], f"{cand!r} continues as {newer[0]!r}"
                 key = (j - i, -rank)
+                seen.setdefault(normalize_name(cand, eco), rank)
                 if best is None or key > best[0]:
                     what = f"the project {cand!r} plus descriptive words ({', '.join(rest)})"
                     best = (key, Suggestion(_spelled(cand, eco), "project-token", f"{what}; {how}" if how else what))
+    if best and min(seen.values()) * AMBIGUOUS_RANK_RATIO < -best[0][1]:
+        return None  # a far more popular project is named too (redis in redis-cache-client): no clear intent
     return best[1] if best else None
 
 
@@ -117,6 +131,27 @@ def _spellings(run: list[str], eco: Ecosystem):
             yield affixed, "its usual npm spelling"
 
 
+def _more_popular(dist: str, rank: int | None, eco: Ecosystem) -> bool:
+    """`dist` is on the popular list and ranks above `rank` (None: not popular at all)."""
+    from .popular import popular_rank
+
+    r = popular_rank(dist, eco)
+    return r is not None and (rank is None or r < rank)
+
+
+def _versioned_sibling(name: str, rank: int, eco: Ecosystem) -> tuple[str, int] | None:
+    """A more popular `name` + version digit (beautifulsoup -> beautifulsoup4, boto -> boto3): the
+    old name of a renamed project is rarely what a description of it means."""
+    from .popular import popular_rank
+
+    best = None
+    for d in "0123456789":
+        r = popular_rank(f"{name}{d}", eco)
+        if r is not None and r < (best[1] if best else rank):
+            best = (f"{name}{d}", r)
+    return best
+
+
 def _spelled(name: str, eco: Ecosystem) -> str:
     """The popular list's own spelling of a normalised name."""
     from .popular import popular_names
@@ -132,27 +167,3 @@ def _spelled(name: str, eco: Ecosystem) -> str:
 
 
 _SPELLING: dict = {}
-
-
-def _closest(name: str, eco: Ecosystem) -> Suggestion | None:
-    """A popular name one edit away (two for long names), when exactly one is that close."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
-    from .typosquat import reference_names
-
-    q = normalize_name(name, eco)
-    ref = reference_names(eco)
-    limit = 1 if len(q) < 8 else 2
-    if len(q) < 5:
-        return None
-    hits = process.extract(q, ref, scorer=OSA.distance, score_cutoff=limit, limit=3,
-                           processor=lambda s: normalize_name(s, eco))
-    if not hits:
-        return None
-    best = min(h[1] for h in hits)
-    top = [h for h in hits if h[1] == best]
-    if len(top) > 1 and best > 1:
-        return None  # two equally close projects: no clear intent
-    cand = min(top, key=lambda h: h[2])[0]
-    return Suggestion(cand, "edit-distance", f"{cand!r} is {best} edit{'s' if best > 1 else ''} away")

@@ -41,12 +41,13 @@ HOMOGLYPHS = [("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("rn", "m"), ("vv"
               ("s", "5"), ("e", "3"), ("a", "4"), ("g", "9"), ("b", "6")]
 _HOMO_CHARS = {frozenset(p) for p in HOMOGLYPHS if len(p[0]) == len(p[1]) == 1}
 SEPARATORS = "-_."
+VOWELS = "aeiou"
 PY_AFFIXES = {
     Ecosystem.PYPI: (["python-", "py-", "python3-", "py3-", "python"], ["-python", "-py", "-python3"]),  # bare "py" is a naming habit
     Ecosystem.NPM: (["node-", "js-", "node"], ["-js", ".js", "js", "-node", "-npm"]),
 }
 STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",
-              "replacement-homoglyph", "homoglyph", "insertion-keyboard"}
+              "replacement-homoglyph", "homoglyph", "insertion-keyboard", "vowel-insertion"}
 
 
 def _collapse(name: str) -> str:
@@ -209,13 +210,15 @@ def classify_edit(name: str, target: str) -> str | None:
                 c = a[i]
                 if c in SEPARATORS:
                     return "separator"
-                if i == 0 and c != a[1]:  # a leading letter makes a sibling name: grequests, aiopath
-                    return None
+                if i == 0 and (c != a[1] or c == "c"):  # a leading letter makes a sibling name:
+                    return None  # grequests, aiopath; cchardet is the C version of chardet
                 if (i > 0 and a[i - 1] == c) or (i + 1 < len(a) and a[i + 1] == c):
                     return "repetition"
                 neighbours = {a[i - 1] if i > 0 else "", a[i + 1] if i + 1 < len(a) else ""}
                 if KEYBOARD.get(c, set()) & neighbours:
                     return "insertion-keyboard"
+                if c in VOWELS and neighbours & set(VOWELS):
+                    return "vowel-insertion"  # reads as the same word: colourama, reaquests
                 return "insertion" if c.isalpha() and len(b) >= LONG_NAME else None
     elif len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -315,12 +318,9 @@ def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
             return hit, "word-order"
     if scope and scope in ref.scopes:
         return None  # a scope is owned on npm: only its owner can publish under a known scope
-    if not scope:
-        hit = ref.by_core.get(q) if ref.eco is Ecosystem.PYPI else None
-        if hit and hit != q:
-            return hit, "py-affix"
+    if not scope:  # an affix added or swapped; dropping one is how import names look (slugify)
         for variant, op in _structural(core, ref.eco):
-            if op != "py-affix":
+            if op != "py-affix" or len(variant) >= len(core):
                 continue
             hit = variant if variant in ref.rank else (
                 ref.by_core.get(variant) if ref.eco is Ecosystem.PYPI else None)
@@ -358,22 +358,32 @@ def _scope_typo(scope: str, core: str, ref: _Reference) -> tuple[str, str] | Non
 
 ATTACK_WORDS = frozenset("""
     new latest beta update updated upgrade upgraded install installer free secure lite fast faster
-    fixed patched official real safe premium module pkg package advanced req sys os https
+    fixed patched official real safe premium module pkg package advanced req sys os https toolkit server
     2021 2022 2023 2024 2025 2026
 """.split())
 """Words an attacker adds to a popular name to make it look official or improved (combosquats).
 Plugins add *meaningful* words (django-filter, pytest-cov); these add nothing."""
 LOOSE_KINDS = {"separator", "word-order", "py-affix"}
+# forks, ports and renamed packages look like separator, word-order and affix changes: only
+# imitations of the very top count
+LOOSE_RANK = {Ecosystem.PYPI: 500, Ecosystem.NPM: 1000}
 WEAK_RANK = 1000
+TWO_EDIT_LEN = 8
+SHORT_WORD = 5  # a change inside a word this short makes another word (cov/csv, cpu/gpu, auth/oauth)
+LONG_PLURAL = 11  # from this length a dropped final s is a slip (setuptool), not a singular (websocket)
+LONG_NAME_PREFIX = 9  # from this length a letter added in front is a slip (xsetuptools)
+SIBLING_PREFIXES = frozenset("acgpt0123456789")  # async, C, gevent, py, typed variants: aresponses, cchardet
+SHORT_NAME = 7  # below the top 1,000, short names have legitimate one-letter neighbours (namex/names)
+PY_REST = 6  # py + a short word: pyspark/pyshark, pylint/pylink are different projects
 VERSION_RANK = 100  # version siblings are common below the very top (pyside2/6, cupy-cuda11x/12x)  # weak look-alikes (any one-letter change, two edits) count only for these targets
 COMBO_RANK = 1000
 SEVERITY = {  # how sure a kind of match is: character disguises and slips are deliberate
     "transposition": "high", "repetition": "high", "replacement-keyboard": "high", "homoglyph": "high",
     "replacement-homoglyph": "high", "insertion-keyboard": "high", "digit-for-letter": "high",
-    "omission": "high", "scope-confusion": "high", "version-bump": "medium",
+    "omission": "high", "scope-confusion": "high", "vowel-insertion": "high", "version-bump": "medium",
     "insertion": "medium", "vowel-swap": "medium", "substitution": "medium", "plural": "medium",
-    "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "low",
-    "combosquat": "low",
+    "two-edits": "medium", "separator": "medium", "word-order": "medium", "py-affix": "medium",
+    "combosquat": "medium",
 }
 
 
@@ -409,8 +419,11 @@ def _weak_edit(q: str, t: str) -> str | None:
         return None
     if len(q) == len(t) + 1 and q == t + "s" and not t.endswith("s"):
         return "plural"
-    if len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS and not _plural_pair(q, t):
+    if (len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS
+            and (not _plural_pair(q, t) or len(t) >= LONG_PLURAL) and not _digit_only(q, t)):  # setuptool
         return "omission"
+    if len(q) == len(t) + 1 and q[1:] == t and len(t) >= LONG_NAME_PREFIX and q[0] not in SIBLING_PREFIXES:
+        return "insertion"  # a letter before a long name (xsetuptools); short ones make siblings
     if len(q) == len(t) + 1 and q[1:] != t:  # an added letter, not a leading one (cchardet)
         for i in range(1, len(q)):
             if q[:i] + q[i + 1:] == t and q[i].isalpha():
@@ -444,9 +457,9 @@ def _two_edits(q: str, t: str) -> bool:
     slip (a dropped letter, a doubled or neighbouring key, a vowel, half of a swap)."""
     from rapidfuzz.distance import Levenshtein
 
-    if not (len(_collapse(t)) >= 7 and q[:1] == t[:1] and len(_tokens(q)) == len(_tokens(t))
+    if not (len(t) >= TWO_EDIT_LEN and q[:1] == t[:1] and not any(c in SEPARATORS for c in q + t)
             and not _digit_only(q, t)):
-        return False
+        return False  # two changes in a short or many-word name make another word (pytest-cov/-cpp)
     free = 1  # one edit may be any letter away from the first
     for op in Levenshtein.editops(t, q):
         if op.tag == "delete":
@@ -519,15 +532,19 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     if scope and scope in ref.scopes:  # an owned scope: only its owner publishes there (siblings)
         return None, similar, f"{name} is inside the known npm scope @{scope}"
     match = _structural_match(q, ref)
-    if match and match[1] in LOOSE_KINDS and ref.rank[match[0]] > WEAK_RANK:
-        match = None  # legitimate forks and ports look like this: only imitations of the very top count
+    if match and match[1] in LOOSE_KINDS and ref.rank[match[0]] > LOOSE_RANK[eco]:
+        match = None
     if match and match[1] == "scope-confusion" and _old_scope_name(q, ref):
         match = None
     if match is None and len(q) >= MIN_EDIT_LEN:
         match = _edit_match(q, near, ref)
-    if (match and match[1] == "separator" and eco is Ecosystem.NPM
-            and _separators(q) >= _separators(match[0])):
-        match = None  # npm squats drop separators (crossenv); json-pointer/jsonpointer both exist
+    if match and match[1] == "separator":  # squats drop separators (crossenv); added ones are a
+        # naming style (json-pointer/jsonpointer, config-parser): only for the top 100 PyPI names
+        dropped = _separators(q) < _separators(match[0])
+        limit = LOOSE_RANK[eco] if dropped else VERSION_RANK if eco is Ecosystem.PYPI else 0
+        match = match if ref.rank[match[0]] <= limit else None
+    if match is None and eco is Ecosystem.PYPI and (hit := _py_glued(q, ref)):
+        match = (hit, "py-affix")
     if match is None and not scope:
         hit = _combosquat(q, ref)
         match = (hit, "combosquat") if hit else None
@@ -541,20 +558,54 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     return SquatMatch(target, op, SEVERITY.get(op, "medium"), evidence), similar, evidence
 
 
+AFFIX_WORDS = frozenset({"py", "python", "python3", "js", "node"})
+
+
+def _another_word(q: str, t: str, op: str, rank: int) -> bool:
+    """One-letter changes that make another word rather than a misspelling, the shape of most
+    legitimate neighbours (dev false alarms): a short word of a many-word name below the top 100
+    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth), a letter
+    replaced in py + a short word (pyspark/pyshark, pylint/pylink), a short name below the top
+    1,000 with a letter replaced, added or dropped (namex/names, roman/romkan, djlint/dlint)."""
+    tq, tt = _tokens(_split_scope(q)[1]), _tokens(_split_scope(t)[1])
+    if len(tt) > 1 and len(tq) == len(tt):
+        changed = [b for a, b in zip(tq, tt) if a != b]
+        if (len(changed) == 1 and len(changed[0]) < SHORT_WORD and changed[0] not in AFFIX_WORDS
+                and rank > VERSION_RANK):
+            return True
+    replaced = op in ("replacement-keyboard", "substitution", "vowel-swap")
+    if replaced and q.startswith("py") and t.startswith("py") and len(t) - 2 < PY_REST:
+        return True
+    return (len(t) <= SHORT_NAME and rank > WEAK_RANK
+            and op in ("replacement-keyboard", "insertion-keyboard", "insertion", "omission"))
+
+
+PY_GLUE_RANK = 200
+
+
+def _py_glued(q: str, ref: "_Reference") -> str | None:
+    """`py` glued to a top-200 name of 6+ letters (pycryptography, pydistlib); shorter ones are
+    the usual way to name a binding (pyyaml, pytz, pyjwt), so they are left alone."""
+    t = q[2:] if q.startswith("py") else ""
+    return t if len(t) >= 6 and ref.rank.get(t, PY_GLUE_RANK + 1) <= PY_GLUE_RANK else None
+
+
 def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
     """The best popular name one plausible slip away (or two, for long and very popular names)."""
     weak = None
     for cand, dist, _ in near:
         if dist == 1:
-            if (op := _edit_op(q, cand)):
+            if (op := _edit_op(q, cand)) and not _another_word(q, cand, op, ref.rank[cand]):
                 return cand, op
+            if op:
+                continue
             if _digit_doubling(q, cand):
                 return cand, "repetition"
             if ref.rank[cand] <= VERSION_RANK and _version_bump(q, cand):
                 return cand, "version-bump"
             if weak is None and ref.rank[cand] <= WEAK_RANK and len(_collapse(cand)) >= 6:
                 (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
-                if qs == cs and (op := _weak_edit(qc, cc)):
+                if qs == cs and (op := _weak_edit(qc, cc)) and not _another_word(q, cand, op, ref.rank[cand]):
                     weak = (cand, op)
         elif dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand):
             weak = (cand, "two-edits")

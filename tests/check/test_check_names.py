@@ -93,10 +93,17 @@ def test_import_name_confusion_clears_typosquat_of(registry_env):
     assert [i["id"] for i in rec["indicators"]] == ["import_name_confusion"]
 
 
-def test_typosquat_severity_follows_the_match(registry_env):
-    recs = {r["name"]: r for r in chk.check_records(["numoy", "urllib3-secure-lite"], offline=True)}
+def test_typosquat_severity_and_risk_follow_the_match(registry_env, monkeypatch):
+    """With the packaged model (refitted on real squats and legitimate look-alikes), a weak match
+    ends at medium risk and a slip of a top name at high (issue 12)."""
+    monkeypatch.delenv("SLOPSPOTTER_MODEL", raising=False)
+    names = ["numoy", "urllib3-secure-lite", "python-requests", "pandos"]
+    recs = {r["name"]: r for r in chk.check_records(names, offline=True)}
     sev = {n: [i["severity"] for i in r["indicators"] if i["id"] == "typosquat"] for n, r in recs.items()}
-    assert sev == {"numoy": ["high"], "urllib3-secure-lite": ["low"]}
+    assert sev == {"numoy": ["high"], "urllib3-secure-lite": ["medium"], "python-requests": ["medium"],
+                   "pandos": ["medium"]}
+    assert {n: r["risk"] for n, r in recs.items()} == {
+        "numoy": "high", "urllib3-secure-lite": "medium", "python-requests": "medium", "pandos": "medium"}
     assert recs["numoy"]["score"] > recs["urllib3-secure-lite"]["score"]
 
 
@@ -107,6 +114,10 @@ def test_typosquat_severity_follows_the_match(registry_env):
     ("skimage", "pypi", "scikit-image", "import-name"),
     ("reqeusts", "pypi", "requests", "typo"),
     ("axios-http-client", "npm", "axios", "project-token"),
+    ("sklearn", "pypi", "scikit-learn", "import-name"),  # an import name that is a project of its own
+    ("bs4-scraper", "pypi", "beautifulsoup4", "project-token"),  # import name inside a compound
+    ("beautifulsoup-html-parser", "pypi", "beautifulsoup4", "project-token"),  # the renamed project
+    ("docker-python-sdk", "pypi", "docker", "project-token"),  # not the less popular docker-py
 ])
 def test_suggestions_say_why(name, eco, want, kind):
     hint = suggest(name, eco)
@@ -114,7 +125,12 @@ def test_suggestions_say_why(name, eco, want, kind):
     assert hint.reason
 
 
-@pytest.mark.parametrize("name", ["zzqxv-unrelated-tool", "my-internal-thing", "requests"])
+@pytest.mark.parametrize("name", [
+    "zzqxv-unrelated-tool", "my-internal-thing", "requests",
+    "redis-cache-client",  # names redis and the far less popular python-redis-cache: unclear
+    "slugify",  # a project of its own, more popular than the distribution the import table names
+    "pytest-cpv",  # pytest-cov is one letter away, but a short word changed is no plausible slip
+])
 def test_no_suggestion_without_a_clear_intent(name):
     assert suggest(name, "pypi") is None
 
