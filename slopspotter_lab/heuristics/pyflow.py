@@ -428,6 +428,9 @@ def spelled(node: ast.AST, assigned: dict[str, str], skip: frozenset | set = fro
     return " ".join(assigned.get(n.id, "") if isinstance(n, ast.Name) else str(n.value) for n in parts).strip()
 
 
+_MAX_COMMANDS = 64
+
+
 class Commands:
     """What a process call may run, followed through helper functions of the same file.
 
@@ -475,4 +478,6 @@ class Commands:
                     arg = site.args[pos]
                 if arg is not None:
                     out += [f"{t} {own}".strip() for t in self.texts(arg, depth - 1)]
-        return out or [own]
+            if len(out) >= _MAX_COMMANDS:  # helpers of helpers called from everywhere: enough to judge
+                break
+        return out[:_MAX_COMMANDS] or [own]
