@@ -284,6 +284,24 @@ def _command_severity(text: str) -> tuple[str, str]:
     return "low", f"runs {text[:60]!r}"  # compilers, configure, code generators: what build steps do
 
 
+_SCRIPT_SUFFIXES = (".py", ".pyw", ".sh", ".bat", ".cmd", ".ps1", ".vbs", ".js", ".exe", ".scr")
+
+
+def _written_scripts(nodes: list[ast.AST]) -> set[str]:
+    """File names of scripts or programs the code opens for writing (`open('x.py', 'w')`)."""
+    out = set()
+    for n in nodes:
+        if isinstance(n, ast.Call) and pyflow.dotted(n.func) in ("open", "io.open", "codecs.open") and n.args:
+            mode = n.args[1] if len(n.args) > 1 else next((k.value for k in n.keywords if k.arg == "mode"), None)
+            first = n.args[0]
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax") \
+                    and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                base = first.value.replace("\\", "/").rsplit("/", 1)[-1]
+                if base.lower().endswith(_SCRIPT_SUFFIXES) and len(base) > 4:
+                    out.add(base)
+    return out
+
+
 def _is_version_idiom(call: ast.Call) -> bool:
     """exec(open('pkg/version.py').read(), ns) and friends: a local file read into a namespace."""
     if not call.args:
@@ -317,6 +335,7 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             out.append(_ind("host_data_exfil", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
     sockets = any(pyflow._is_network(n) and "socket" in n for _, n, _ in flows.calls)
     commands = pyflow.Commands(flows.nodes, _assigned_strings(flows.nodes)) if build else None
+    written = _written_scripts(flows.nodes) if build else set()
     top_lines = _top_level_lines(tree) if build and why else set()
     for line, name, node in flows.calls:
         tail = name.rsplit(".", 1)[-1]
@@ -336,6 +355,9 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} code loaded from a bundled zip (zipimport)"))
         if build and pyflow._is_process(name):
             sev, what = _process_severity(node, commands)
+            ran = next((w for w in written for t in commands.texts(node) if w in t), None)
+            if ran and sev != "high":  # a dropper writes its payload next to setup.py, then runs it
+                sev, what = "high", f"runs {ran!r}, a script the install itself wrote"
             out.append(_ind("setup_process", sev, f"{rel}:{line} {where}{name}() {what}"))
         if build and pyflow._is_network(name):
             # in setup.py itself high; in a module it imports, medium at module level, low inside a

