@@ -1,6 +1,7 @@
 """Static analysis on real packages, side by side with GuardDog 3.2, on the same artifacts.
 
     python benchmarks/bench_static_real.py [--malware-workdir /tmp/malreg-dev] [--guarddog /tmp/gd/bin/guarddog]
+    python benchmarks/bench_static_real.py --speed [numpy gevent cython] [--baseline REF]
 
 Malicious: one artifact per family of datasets/realworld/malware_rows.csv (MalRegistry, added
 before 2025-01-01), extracted under the work directory by `malregistry.py extract`. Benign: the
@@ -98,6 +99,46 @@ def _guarddog_run(guarddog: str, target: Path, env: dict, timeout: float) -> str
     return (doc.get("risk_score") or {}).get("label") or "none"
 
 
+_TIME_ONE = """
+import json, resource, sys, time
+from pathlib import Path
+from slopspotter_lab.heuristics.static import analyze_artifact
+t = time.time()
+inds = analyze_artifact(Path(sys.argv[1]), "pypi")
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall": time.time() - t, "cpu": use.ru_utime + use.ru_stime, "files_note": [i.evidence for i in inds
+      if i.id == "incomplete_analysis"][:1], "risky": sorted({i.id for i in inds if i.severity != "info"})}))
+"""
+
+
+def time_static(archive: Path, code_root: Path) -> dict:
+    """Static analysis of one archive in a fresh interpreter running the code under `code_root`."""
+    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    proc = subprocess.run([sys.executable, "-c", _TIME_ONE, str(archive)], capture_output=True, text=True, env=env,
+                          check=True, cwd=tempfile.gettempdir())
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def speed(names: list[str], cache: Path, baseline: str | None) -> None:
+    """Seconds of `check <sdist>`'s static analysis (extraction included) on big sdists, this code
+    and (with --baseline REF) the code of a git ref, side by side."""
+    manifest = json.loads((cache / "manifest.json").read_text())
+    roots = {"this": ROOT}
+    if baseline:
+        old = Path(tempfile.mkdtemp(prefix="static-baseline-"))
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "slopspotter_lab"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        roots = {baseline: old, "this": ROOT}
+    print("static analysis time per sdist (cpu s / wall s, fresh interpreter, extraction included):")
+    for name in names:
+        cells = []
+        for label, root in roots.items():
+            r = time_static(cache / manifest[name]["file"], root)
+            cells.append(f"{label}: {r['cpu']:.1f} / {r['wall']:.1f}{' (' + r['files_note'][0][:48] + ')' if r['files_note'] else ''}")
+        print(f"  {name:10s} " + "  |  ".join(cells))
+
+
 def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "0/0"
 
@@ -111,10 +152,17 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="at most N malicious families (0 = all)")
     ap.add_argument("--out", type=Path, help="write per-artifact verdicts to this CSV")
+    ap.add_argument("--speed", nargs="*", metavar="NAME", help="time static analysis of these cached benign sdists "
+                    "(default numpy gevent cython) instead of the comparison")
+    ap.add_argument("--baseline", metavar="REF", help="with --speed: also time the code of this git ref")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(REAL))
     import benign as benign_mod
+
+    if args.speed is not None:
+        speed(args.speed or ["numpy", "gevent", "cython"], args.benign_cache or benign_mod.cache_dir(), args.baseline)
+        return 0
 
     mal = family_sample(list(csv.DictReader((REAL / "malware_rows.csv").open())))
     ben = list(csv.DictReader((REAL / "benign_rows.csv").open()))

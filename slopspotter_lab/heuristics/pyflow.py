@@ -11,6 +11,7 @@ Sinks: exec/eval (and their aliases), network calls, process calls.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,9 @@ NETWORK_CALLS = {"urllib.request.urlopen", "urlopen", "urllib.request.urlretriev
                  "httpx.get", "httpx.post", "httpx.Client", "socket.socket", "socket.create_connection",
                  "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
                  "httplib.HTTPSConnection", "urllib2.urlopen", "urllib3.PoolManager", "aiohttp.ClientSession",
-                 "pycurl.Curl", "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet"}
+                 "pycurl.Curl", "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet",
+                 "wget.download"}  # the `wget` module from PyPI: droppers fetch with it, then startfile
+DOWNLOAD_TO_FILE = {"urlretrieve", "urllib.request.urlretrieve", "wget.download"}
 SEND_CALLS = NETWORK_CALLS | {"socket.gethostbyname", "socket.getaddrinfo", "socket.gethostbyname_ex",
                               "dns.resolver.resolve", "dns.resolver.query", "resolve", "send", "sendall", "sendto",
                               "connect", "post", "put", "request", "urlencode", "Request", "urllib.request.Request"}
@@ -41,6 +44,20 @@ DNS_TOOLS = re.compile(r"\b(nslookup|dig|host|ping|curl|wget)\b")
 READ_TAILS = {"read", "read_text", "read_bytes", "open", "join", "dirname", "abspath", "realpath", "Path",
               "fspath", "compile", "strip", "format", "get", "items", "keys", "__file__", "normpath", "splitlines",
               "io.open", "codecs.open", "exists", "isfile", "encode", "decode"}
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """Every node under `node` (itself first), breadth first like `ast.walk` but a few times
+    faster: big sdists hold thousands of files and every question about a file walks it."""
+    out = [node]
+    for cur in out:  # the list grows while it is read
+        for name in cur._fields:
+            value = getattr(cur, name, None)
+            if isinstance(value, ast.AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out += [v for v in value if isinstance(v, ast.AST)]
+    return out
 
 
 def dotted(node: ast.AST) -> str:
@@ -65,7 +82,7 @@ def dotted(node: ast.AST) -> str:
 
 @dataclass
 class Finding:
-    kind: str  # decode_exec | download_exec | host_exfil | bytes_exec | write_run
+    kind: str  # decode_exec | download_exec | host_exfil | write_run | marshal_const
     line: int
     detail: str
 
@@ -77,13 +94,14 @@ class FileFlows:
     calls: list[tuple[int, str, ast.Call]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
+    nodes: list[ast.AST] = field(default_factory=list)  # every node of the file, walked once
 
 
 def _tail(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-class _Collector(ast.NodeVisitor):
+class _Collector:
     def __init__(self, flows: FileFlows):
         self.f = flows
         self.local_funcs: dict[str, set[str]] = {}  # helper name -> labels of what it returns
@@ -101,9 +119,15 @@ class _Collector(ast.NodeVisitor):
             if mod == "builtins" and a.name in EXEC_NAMES:
                 self.f.exec_aliases.add(a.asname or a.name)
 
-    def visit_Call(self, node):
-        self.f.calls.append((node.lineno, self.resolve(node.func), node))
-        self.generic_visit(node)
+    def collect(self, kinds: dict[type, list[ast.AST]]) -> None:
+        """Imports first (aliases), then every call in line order (write before run)."""
+        for node in sorted(kinds.get(ast.Import, []) + kinds.get(ast.ImportFrom, []), key=lambda n: n.lineno):
+            if isinstance(node, ast.Import):
+                self.visit_Import(node)
+            else:
+                self.visit_ImportFrom(node)
+        calls = sorted(kinds.get(ast.Call, []), key=lambda n: (n.lineno, n.col_offset))
+        self.f.calls = [(n.lineno, self.resolve(n.func), n) for n in calls]
 
     def resolve(self, func: ast.AST) -> str:
         name = dotted(func)
@@ -182,15 +206,16 @@ class _Scopes:
     """Innermost function of a line, so a name tainted in one function does not taint its
     namesake in another (`s = socket.socket()` here, `s = cmd` there)."""
 
-    def __init__(self, tree: ast.AST):
-        self.spans = sorted(((n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
-                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), reverse=True)
+    def __init__(self, nodes: list[ast.AST]):
+        spans = sorted((n.lineno, n.end_lineno or n.lineno) for n in nodes
+                       if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+        self.table: dict[int, tuple[int, int]] = {}
+        for start, end in spans:  # earlier (outer) spans first, inner ones overwrite their lines
+            for line in range(start, end + 1):
+                self.table[line] = (start, end)
 
     def of(self, line: int) -> tuple[int, int]:
-        for start, end in self.spans:  # latest start first: the innermost span containing the line
-            if start <= line <= end:
-                return (start, end)
-        return (0, 0)
+        return self.table.get(line, (0, 0))
 
 
 def _lookup(taint: dict, scopes: "_Scopes | None", key: str, line: int) -> set[str]:
@@ -202,7 +227,7 @@ def _lookup(taint: dict, scopes: "_Scopes | None", key: str, line: int) -> set[s
 def _labels(node: ast.AST, taint: dict, c: _Collector, source, scopes: "_Scopes | None" = None) -> set[str]:
     """Where the value of an expression comes from."""
     out: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Name):
             out |= _lookup(taint, scopes, sub.id, sub.lineno) - {CONST}
         elif isinstance(sub, ast.Attribute) and taint:
@@ -216,7 +241,7 @@ def _labels(node: ast.AST, taint: dict, c: _Collector, source, scopes: "_Scopes 
             decoder = tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
                 tail == "loads" and "marshal" in name or name.endswith("codecs.decode") or \
                 tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
-                str(sub.args[0].value).lower() in ("base64", "hex", "rot13", "rot_13", "zlib", "bz2") or \
+                str(sub.args[0].value).lower() in _TEXT_DECODERS or \
                 "DECF" in c.local_funcs.get(name, ())
             if decoder and _embedded(sub, taint, scopes):  # decoding what the file itself carries, not runtime input
                 out.add(DEC)
@@ -233,7 +258,7 @@ def _labels(node: ast.AST, taint: dict, c: _Collector, source, scopes: "_Scopes 
 def _embedded(call: ast.Call, taint: dict, scopes: "_Scopes | None" = None) -> bool:
     """The call's arguments hold a long literal, or a name assigned one."""
     for a in [*call.args, *(k.value for k in call.keywords)]:
-        for n in ast.walk(a):
+        for n in walk(a):
             if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and len(n.value) >= 8:
                 return True
             if isinstance(n, ast.Name) and CONST in _lookup(taint, scopes, n.id, n.lineno):
@@ -254,41 +279,86 @@ def _target_keys(t: ast.AST) -> list[str]:
     return []
 
 
-def analyze(tree: ast.Module, source: str) -> FileFlows:
-    """Collect imports, calls and alias bindings; find decode->exec, download->exec, host->network."""
-    flows = FileFlows()
+def _is_marshal(name: str) -> bool:
+    return _tail(name) == "loads" and "marshal" in name
+
+
+def _local_helpers(kinds: dict[type, list[ast.AST]], flows: FileFlows, c: _Collector) -> None:
+    """A local helper that decodes or fetches (and returns) passes that on to its callers.
+
+    Judged by line spans, not by walking every function again (nested defs made that quadratic)."""
+    defs = [n for n in flows.nodes if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)]  # breadth first
+    if not defs:
+        return
+    names = {d.name for d in defs}
+    returns = sorted(n.lineno for n in kinds.get(ast.Return, []))
+    cand = [(line, name, _tail(name)) for line, name, _ in flows.calls
+            if name in names or _is_network(name) or _tail(name) in DECODE_CALLS]
+    for fn in defs:  # breadth first, as before: a helper of a helper is known once it was seen
+        lo, hi = fn.lineno, fn.end_lineno or fn.lineno
+        k = bisect.bisect_left(returns, lo)
+        if k == len(returns) or returns[k] > hi:
+            continue
+        got = set()
+        for line, name, tail in cand:
+            if lo <= line <= hi:
+                if _is_network(name) or NET in c.local_funcs.get(name, ()):
+                    got.add(NET)
+                if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed"):
+                    got.add("DECF")  # decodes its argument: DEC when a caller passes a literal
+        if got:
+            c.local_funcs[fn.name] = got
+
+
+_TEXT_DECODERS = ("base64", "hex", "rot13", "rot_13", "zlib", "bz2")
+_ENV_DUMP = re.compile(r"environ\.(?:items|copy)\b|\(\s*(?:os\.)?environ\s*[,)]")
+
+
+def _may_source(name: str, call: ast.Call) -> bool:
+    """A call that can start a flow (the sources `_labels` knows): a fetch, a decoder, host identity."""
+    tail = _tail(name)
+    return _is_network(name) or tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") \
+        or _is_host(name) or _is_marshal(name) or name in DOWNLOAD_TO_FILE or name.endswith("codecs.decode") \
+        or tail == "decode" and bool(call.args) and isinstance(call.args[0], ast.Constant) \
+        and str(call.args[0].value).lower() in _TEXT_DECODERS
+
+
+def analyze(tree: ast.Module, source: str, nodes: list[ast.AST] | None = None) -> FileFlows:
+    """Collect imports, calls and alias bindings; find decode->exec, download->exec, host->network.
+
+    `nodes` is `walk(tree)` when the caller has it: the tree is walked once per file
+    (walking it once per question made big sdists take minutes)."""
+    flows = FileFlows(nodes=nodes if nodes is not None else walk(tree))
+    nodes = flows.nodes
+    text = source
     escaped = source.count("\\x") + source.count("\\u") + source.count("\\1") >= 10
     # lines split once (segments of escaped constants are cut from them); None: no escapes to look for
     source = source.splitlines(keepends=True) if escaped else None
+    kinds: dict[type, list[ast.AST]] = {}
+    for n in nodes:  # one pass sorts the nodes by type; each question then reads only its kind
+        kinds.setdefault(type(n), []).append(n)
     c = _Collector(flows)
-    c.visit(tree)
-    assigns = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign,
-                                                                      ast.withitem, ast.For, ast.NamedExpr))),
+    c.collect(kinds)
+    assigns = sorted((n for t in (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.withitem, ast.For, ast.AsyncFor,
+                                  ast.NamedExpr) for n in kinds.get(t, [])),
                      key=lambda n: getattr(n, "lineno", 0) or getattr(getattr(n, "context_expr", None), "lineno", 0))
     for n in assigns:
         if isinstance(n, ast.Assign) and _exec_alias_target(n.value):
             flows.exec_aliases.update(t.id for t in n.targets if isinstance(t, ast.Name))
-    if not any(is_exec(n, flows) or _is_network(n) or _is_process(n) or _tail(n) in SEND_CALLS
+    if not any(is_exec(n, flows) or _is_network(n) or _is_process(n) or _tail(n) in SEND_CALLS or _is_marshal(n)
                for _, n, _ in flows.calls):
         return flows  # no sink: nothing can flow anywhere
+    if not (escaped or "::-1" in text or _ENV_DUMP.search(text) or any(_may_source(n, call) for _, n, call in flows.calls)
+            or any(isinstance(n.value, bytes) and len(n.value) >= 20 for n in kinds.get(ast.Constant, []))):
+        return flows  # no source (network, decoding, encoded constants, host data): nothing to flow
     taint: dict = {}
-    scopes = _Scopes(tree)
-    for fn in ast.walk(tree):  # a local helper that decodes or fetches passes that on to its callers
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(isinstance(n, ast.Return) for n in ast.walk(fn)):
-            got = set()
-            for n in ast.walk(fn):
-                if isinstance(n, ast.Call):
-                    got |= _labels(n, {}, c, source) & {NET}
-                    tail = _tail(c.resolve(n.func))
-                    if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed"):
-                        got.add("DECF")  # decodes its argument: DEC when a caller passes a literal
-            if got:
-                c.local_funcs[fn.name] = got
+    scopes = _Scopes(nodes)
+    _local_helpers(kinds, flows, c)
     for _ in range(2):
         for n in assigns:
             if isinstance(n, ast.withitem):
                 targets, value = ([n.optional_vars] if n.optional_vars is not None else []), n.context_expr
-            elif isinstance(n, ast.For):
+            elif isinstance(n, (ast.For, ast.AsyncFor)):
                 targets, value = [n.target], n.iter
             elif isinstance(n, ast.Assign):
                 targets, value = n.targets, n.value
@@ -308,12 +378,15 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
     for line, name, call in flows.calls:
         tail = _tail(name)
         sink = is_exec(name, flows) or _is_network(name) or tail in SEND_CALLS or _is_process(name) \
-            or tail in ("write", "write_bytes", "write_text", "urlretrieve")
+            or tail in ("write", "write_bytes", "write_text", "urlretrieve") or _is_marshal(name) or name in DOWNLOAD_TO_FILE
         if not sink:
             continue
         args = [*call.args, *(k.value for k in call.keywords)]
         labels = set().union(*(_labels(a, taint, c, source, scopes) for a in args)) if args else set()
-        if is_exec(name, flows):
+        if _is_marshal(name):
+            if DEC in labels or _embedded(call, taint, scopes):
+                flows.findings.append(Finding("marshal_const", line, f"{name}() of bytes the file carries"))
+        elif is_exec(name, flows):
             if NET in labels:
                 flows.findings.append(Finding("download_exec", line, f"{name}() of data fetched from the network"))
             elif DEC in labels:
@@ -323,7 +396,7 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
             if HOST in labels:
                 flows.findings.append(Finding("host_exfil", line, f"{name}() sends host/user/environment data"))
         elif _is_process(name):
-            text = " ".join(str(s.value) for a in args for s in ast.walk(a)
+            text = " ".join(str(s.value) for a in args for s in walk(a)
                             if isinstance(s, ast.Constant) and isinstance(s.value, str))
             if HOST in labels and DNS_TOOLS.search(text):
                 flows.findings.append(Finding("host_exfil", line, f"{name}() runs {DNS_TOOLS.search(text).group(0)} "
@@ -335,6 +408,76 @@ def analyze(tree: ast.Module, source: str) -> FileFlows:
                 flows.findings.append(Finding("write_run", line, f"{name}() runs what was fetched from the network"))
         elif _tail(name) in ("write", "write_bytes", "write_text") and NET in labels:
             wrote_net = True
-        if _tail(name) in ("urlretrieve",):
+        if name in DOWNLOAD_TO_FILE or _tail(name) == "urlretrieve":
             wrote_net = True
     return flows
+
+
+def strings_in(node: ast.AST) -> str:
+    """The string constants under a node in source order (`['make'] + jobs + ['install']`)."""
+    consts = [n for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return " ".join(str(n.value) for n in sorted(consts, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))))
+
+
+def spelled(node: ast.AST, assigned: dict[str, str], skip: frozenset | set = frozenset()) -> str:
+    """The strings of an expression in source order, names spelled out by what was assigned to
+    them (`base + ['--x']` -> './configure --prefix=%s --x'); names in `skip` left out."""
+    parts = sorted((n for n in walk(node) if isinstance(n, ast.Name) and n.id not in skip
+                    or isinstance(n, ast.Constant) and isinstance(n.value, str)),
+                   key=lambda n: (n.lineno, n.col_offset))
+    return " ".join(assigned.get(n.id, "") if isinstance(n, ast.Name) else str(n.value) for n in parts).strip()
+
+
+_MAX_COMMANDS = 64
+
+
+class Commands:
+    """What a process call may run, followed through helper functions of the same file.
+
+    Build scripts wrap subprocess in helpers (`def call_subprocess(cmd): subprocess.call(cmd)`),
+    so the command is a parameter; what the callers pass (`['./configure', ...]`, `['make']`)
+    says what runs. Each caller's command is judged on its own, a few helper levels deep.
+    """
+
+    def __init__(self, nodes: list[ast.AST], assigned: dict[str, str]):
+        self.assigned = assigned
+        self.defs: dict[str, ast.FunctionDef] = {}
+        self.sites: dict[str, list[ast.Call]] = {}
+        spans = []
+        for n in nodes:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defs.setdefault(n.name, n)
+                spans.append((n.lineno, n.end_lineno or n.lineno, n))
+            elif isinstance(n, ast.Call):
+                self.sites.setdefault(_tail(dotted(n.func)), []).append(n)
+        self.spans = sorted(spans, key=lambda s: s[0], reverse=True)
+
+    def _enclosing(self, line: int):
+        return next((fn for start, end, fn in self.spans if start <= line <= end), None)
+
+    def texts(self, node: ast.AST, depth: int = 3) -> list[str]:
+        """Command texts `node` may hold: its strings and those assigned to its names; for names
+        that are parameters of its function, one text per caller with what that caller passes."""
+        fn = self._enclosing(getattr(node, "lineno", 0))
+        params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)] if fn else []
+        names = [n.id for n in walk(node) if isinstance(n, ast.Name)]
+        own = spelled(node, self.assigned, set(params))
+        passed = [n for n in dict.fromkeys(names) if n in params]
+        if not passed or depth == 0:
+            return [own]
+        positional = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        out = []
+        for site in self.sites.get(fn.name, [])[:50]:
+            for name in passed:
+                arg = next((k.value for k in site.keywords if k.arg == name), None)
+                pos = positional.index(name) if name in positional else -1
+                if pos >= 0 and positional[0] in ("self", "cls") and isinstance(site.func, ast.Attribute):
+                    pos -= 1  # obj.method(arg): self is not among the call's arguments
+                if arg is None and 0 <= pos < len(site.args) and \
+                        not any(isinstance(a, ast.Starred) for a in site.args[:pos + 1]):
+                    arg = site.args[pos]
+                if arg is not None:
+                    out += [f"{t} {own}".strip() for t in self.texts(arg, depth - 1)]
+            if len(out) >= _MAX_COMMANDS:  # helpers of helpers called from everywhere: enough to judge
+                break
+        return out[:_MAX_COMMANDS] or [own]

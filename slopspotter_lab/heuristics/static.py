@@ -23,7 +23,7 @@ from ..indicators import Indicator
 from . import pyflow
 from .scripts import LIFECYCLE, install_scripts
 
-MAX_FILES = 5000
+MAX_FILES = 50_000  # safe_extract stops archives at 20,000 members; a directory may hold more (said in the result)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 BUILD_FILES = {"setup.py", "build.py", "hatch_build.py", "pdm_build.py", "build_backend.py",
                "_build_backend.py"}  # build-time only at the package top (sdist root or one below)
@@ -47,14 +47,49 @@ CREDENTIAL_PATHS = re.compile(
     r"|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg/|\.netrc\b|(?-i:Login Data|Local State)|logins\.json|key4\.db"
     r"|cookies\.sqlite|Local Storage[/\\]leveldb|\.config/gcloud|Keychains?/|wallet\.dat|\.bash_history"
     r"|\.ethereum/keystore|\.electrum/wallets|discord[/\\]Local Storage", re.I)
-# cheap substring gates before the expensive patterns (most files contain none of these)
+# Gates: every match of a pattern contains one of its gate strings (lower case) or a match of
+# its gate pattern. Most files contain none and skip the pattern; where they do, the pattern is
+# searched only in windows around them (the patterns are bounded well under _WINDOW characters).
 _GATES = {
     "download_execute": ("curl", "wget", "powershell", "invoke-webrequest", "certutil"),
-    "reverse_shell": ("/dev/tcp", "/dev/udp", "nc ", "ncat", "bash -i", "mkfifo", "socat", "sh -i", "net.socket"),
+    "reverse_shell": ("/dev/tcp", "/dev/udp", re.compile(r"-[a-z]*e\s"), ">&", "<&", "mkfifo", "socat", "net.socket"),
     "credential_paths": (".aws", ".ssh", ".npmrc", ".pypirc", "credentials", ".docker", ".kube", "shadow", ".gnupg",
                          ".netrc", "login data", "local state", "logins.json", "key4.db", "cookies.sqlite",
-                         "leveldb", "gcloud", "keychain", "wallet", "history", "keystore", "electrum"),
+                         "leveldb", "local storage", "gcloud", "keychain", "wallet", "history", "keystore", "electrum"),
 }
+_WINDOW = 2000
+_MAX_WINDOWS = 64  # past this many gate hits one search of the whole text is cheaper
+
+
+def gated_search(pattern: re.Pattern, text: str, lower: str, gates: tuple) -> re.Match | None:
+    """`pattern.search(text)`, run only around the places a gate occurs (same first match).
+
+    Whole-text searches of a dozen alternation patterns dominated the time on big sdists."""
+    hits: list[int] = []
+    for gate in gates:
+        if isinstance(gate, re.Pattern):
+            hits += [m.start() for m in gate.finditer(lower)][:_MAX_WINDOWS + 1]
+        else:
+            at = lower.find(gate)
+            while at >= 0 and len(hits) <= _MAX_WINDOWS:
+                hits.append(at)
+                at = lower.find(gate, at + 1)
+        if len(hits) > _MAX_WINDOWS or len(lower) != len(text):  # (lower() changed the length: no offsets)
+            return pattern.search(text) if hits else None
+    start = end = -1
+    for at in sorted(hits):
+        a, b = max(0, at - _WINDOW), at + _WINDOW
+        if a > end >= 0:
+            m = pattern.search(text, start, end)
+            if m:
+                return m
+            start = -1
+        if start < 0:
+            start = a
+        end = max(end, b)
+    return pattern.search(text, start, end) if start >= 0 else None
+
+
 JS_NETWORK = re.compile(r"require\(\s*['\"](https?|net|dgram|dns|tls)['\"]\s*\)|\bfetch\(|XMLHttpRequest|axios\.|got\(", re.I)
 JS_PROCESS = re.compile(r"require\(\s*['\"]child_process['\"]\s*\)|\b(execSync|spawnSync|execFile|spawn|exec)\(", re.I)
 JS_ENCODED_EXEC = re.compile(
@@ -160,7 +195,7 @@ def build_closure(root: Path, build_files: list[Path], depth: int = 3) -> dict[P
                 mods = [(m, 0) for m in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.M)]
             else:
                 mods = []
-                for n in ast.walk(tree):
+                for n in pyflow.walk(tree):
                     if isinstance(n, ast.Import):
                         mods += [(a.name, 0) for a in n.names]
                     elif isinstance(n, ast.ImportFrom):
@@ -188,7 +223,7 @@ def _decode(data: bytes) -> str:
 
 # ------------------------------------------------------------------ Python
 
-_BUILD_TOOLS = re.compile(r"^\s*(\S*/)?(git|twine|make|cmake|ninja|meson|gcc|g\+\+|cc|c\+\+|clang|cl(\.exe)?|ld|ar|"
+_BUILD_TOOLS = re.compile(r"^\s*(?-i:[A-Z][A-Z0-9_]+\s+)*(\S*/)?(git|twine|make|cmake|ninja|meson|gcc|g\+\+|cc|c\+\+|clang|cl(\.exe)?|ld|ar|"
                           r"pkg-config|[\w.-]+-config|xcrun|lipo|cargo|rustc|cython|nvcc|sphinx-build|pip|"
                           r"python[\d.]*|sys\.executable|\./configure|configure|sh\s+\./configure|autoreconf|"
                           r"libtool|install_name_tool|otool|uname|which|where|hg|svn|swig|gfortran|f2py|ldconfig|"
@@ -212,28 +247,33 @@ _PY_SIGNALS = re.compile(
 _LONG_TOKEN = re.compile(r"[^\s'\"]{1000}")
 
 
-def _strings_in(node: ast.AST) -> str:
-    return " ".join(str(n.value) for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+_strings_in = pyflow.strings_in
 
 
-def _assigned_strings(tree: ast.Module) -> dict[str, str]:
-    """name -> the string constants assigned to it (f-strings included): commands built first, run later."""
+def _assigned_strings(nodes: list[ast.AST]) -> dict[str, str]:
+    """name -> the string constants assigned to it (f-strings included), names it is built from
+    spelled out (`cmd = base + ['--x']`): commands built first, run later."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            text = _strings_in(node.value)
-            if text:
-                for t in node.targets:
-                    if isinstance(t, ast.Name):
-                        out[t.id] = (out.get(t.id, "") + " " + text).strip()
+    for node in sorted((n for n in nodes if isinstance(n, ast.Assign)), key=lambda n: n.lineno):
+        text = pyflow.spelled(node.value, out)
+        if text:
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = (out.get(t.id, "") + " " + text).strip()[:2000]
     return out
 
 
-def _process_severity(call: ast.Call, assigned: dict[str, str] | None = None) -> tuple[str, str]:
-    """How bad a build-time process call looks, from its command text (and what its names hold)."""
-    text = _strings_in(call)
-    if assigned:
-        text = " ".join([text, *(assigned.get(n.id, "") for n in ast.walk(call) if isinstance(n, ast.Name))]).strip()
+_SEVERITY_ORDER = ("info", "low", "high")
+
+
+def _process_severity(call: ast.Call, commands: "pyflow.Commands | None" = None) -> tuple[str, str]:
+    """How bad a build-time process call looks, from its command text: its strings, what its names
+    hold, or what the callers of its helper function pass (the worst of them)."""
+    texts = commands.texts(call) if commands else [_strings_in(call)]
+    return max((_command_severity(t) for t in texts), key=lambda sw: _SEVERITY_ORDER.index(sw[0]))
+
+
+def _command_severity(text: str) -> tuple[str, str]:
     m = _SUSPICIOUS_CMD.search(text)
     if m:
         return "high", f"runs {m.group(0).strip()!r}"
@@ -244,12 +284,30 @@ def _process_severity(call: ast.Call, assigned: dict[str, str] | None = None) ->
     return "low", f"runs {text[:60]!r}"  # compilers, configure, code generators: what build steps do
 
 
+_SCRIPT_SUFFIXES = (".py", ".pyw", ".sh", ".bat", ".cmd", ".ps1", ".vbs", ".js", ".exe", ".scr")
+
+
+def _written_scripts(nodes: list[ast.AST]) -> set[str]:
+    """File names of scripts or programs the code opens for writing (`open('x.py', 'w')`)."""
+    out = set()
+    for n in nodes:
+        if isinstance(n, ast.Call) and pyflow.dotted(n.func) in ("open", "io.open", "codecs.open") and n.args:
+            mode = n.args[1] if len(n.args) > 1 else next((k.value for k in n.keywords if k.arg == "mode"), None)
+            first = n.args[0]
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax") \
+                    and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                base = first.value.replace("\\", "/").rsplit("/", 1)[-1]
+                if base.lower().endswith(_SCRIPT_SUFFIXES) and len(base) > 4:
+                    out.add(base)
+    return out
+
+
 def _is_version_idiom(call: ast.Call) -> bool:
     """exec(open('pkg/version.py').read(), ns) and friends: a local file read into a namespace."""
     if not call.args:
         return False
-    inner = [pyflow.dotted(n.func) for n in ast.walk(call.args[0]) if isinstance(n, ast.Call)]
-    names = [n for n in ast.walk(call.args[0]) if isinstance(n, ast.Name)]
+    inner = [pyflow.dotted(n.func) for n in pyflow.walk(call.args[0]) if isinstance(n, ast.Call)]
+    names = [n for n in pyflow.walk(call.args[0]) if isinstance(n, ast.Name)]
     if not inner and not names:
         return False
     return all(c.rsplit(".", 1)[-1] in _VERSION_IDIOM_CALLS or c in _VERSION_IDIOM_CALLS for c in inner)
@@ -276,7 +334,8 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
         elif f.kind == "host_exfil":
             out.append(_ind("host_data_exfil", "critical" if build else _sev("high", role), f"{rel}:{f.line} {where}{f.detail}"))
     sockets = any(pyflow._is_network(n) and "socket" in n for _, n, _ in flows.calls)
-    assigned = _assigned_strings(tree) if build else {}
+    commands = pyflow.Commands(flows.nodes, _assigned_strings(flows.nodes)) if build else None
+    written = _written_scripts(flows.nodes) if build else set()
     top_lines = _top_level_lines(tree) if build and why else set()
     for line, name, node in flows.calls:
         tail = name.rsplit(".", 1)[-1]
@@ -287,11 +346,18 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             if name in flows.exec_aliases and name not in ("exec_", "_exec"):  # six's exec_ is everywhere
                 out.append(_ind("obfuscation", _sev("medium", role), f"{rel}:{line} exec/eval called through the alias {name!r}"))
         elif tail == "loads" and "marshal" in name:
-            out.append(_ind("encoded_exec", _sev("medium", role), f"{rel}:{line} marshal.loads (code objects hidden as bytes)"))
+            # code objects from bytes the file carries are hidden code; from a .pyc or an archive it
+            # reads at run time (PyInstaller, pip's bytecode tools) they are what marshal is for
+            if any(f.kind == "marshal_const" and f.line == line for f in flows.findings):
+                out.append(_ind("encoded_exec", _sev("medium", role), f"{rel}:{line} marshal.loads of embedded bytes "
+                                "(code objects hidden as bytes)"))
         elif tail == "zipimporter" or name.endswith("zipimport.zipimporter"):
             out.append(_ind("obfuscation", _sev("high", role), f"{rel}:{line} code loaded from a bundled zip (zipimport)"))
         if build and pyflow._is_process(name):
-            sev, what = _process_severity(node, assigned)
+            sev, what = _process_severity(node, commands)
+            ran = next((w for w in written for t in commands.texts(node) if w in t), None)
+            if ran and sev != "high":  # a dropper writes its payload next to setup.py, then runs it
+                sev, what = "high", f"runs {ran!r}, a script the install itself wrote"
             out.append(_ind("setup_process", sev, f"{rel}:{line} {where}{name}() {what}"))
         if build and pyflow._is_network(name):
             # in setup.py itself high; in a module it imports, medium at module level, low inside a
@@ -306,10 +372,11 @@ def analyze_python(rel: str, text: str, role: str, why: str = "") -> list[Indica
             out.append(_ind("setup_network", "low", f"{rel} imports {', '.join(net)} at build time"))
     out += _obfuscated_source(rel, text, role)
     out += _import_time(rel, tree, flows, role)
-    out += _decoded_constants(rel, tree, role)
-    for node in ast.walk(tree) if _LONG_TOKEN.search(text) else ():
+    out += _decoded_constants(rel, flows.nodes, role)
+    for node in flows.nodes if _LONG_TOKEN.search(text) else ():
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) >= 1000:
             s = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            s = _URL.sub("", s)  # test URLs with long percent-encoded tokens (yt-dlp's extractors)
             if s.count(" ") > len(s) // 50:  # prose and docstrings have spaces; packed payloads do not
                 continue
             compact = re.sub(r"\s+", "", s)
@@ -351,7 +418,7 @@ def _top_level_lines(tree: ast.Module) -> set[int]:
         top.append(node)
         for field in ("body", "orelse", "finalbody", "handlers"):
             todo += [n for n in getattr(node, field, []) or [] if isinstance(n, ast.AST)]
-    return {n.lineno for t in top for n in ast.walk(t) if isinstance(n, ast.Call)
+    return {n.lineno for t in top for n in pyflow.walk(t) if isinstance(n, ast.Call)
             and not isinstance(t, (ast.If, ast.Try, ast.With))} | {t.lineno for t in top if isinstance(t, ast.Expr)}
 
 
@@ -373,10 +440,10 @@ def _import_time(rel: str, tree: ast.Module, flows, role: str) -> list[Indicator
     return out
 
 
-def _decoded_constants(rel: str, tree: ast.Module, role: str) -> list[Indicator]:
+def _decoded_constants(rel: str, nodes: list[ast.AST], role: str) -> list[Indicator]:
     """Base64 constants decoded (never run) and read like code: `curl ... | bash` hidden in base64."""
     out = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and 16 <= len(node.value) <= 200_000 \
                 and len(node.value) % 4 == 0 and _B64_CONST.match(node.value):
             try:
@@ -396,17 +463,25 @@ _PY_EXEC_DECODE = re.compile(r"\b(exec|eval)\s*\((?:(?!\n\S).){0,300}?(b64decode
                              r"decompress|marshal\.loads|decode\(\s*['\"](?:base64|hex|rot13|zlib)|\\x[0-9a-f]{2})", re.I | re.S)
 _PY_EXEC = re.compile(r"\b(exec|eval|execfile)\s*\(")
 _PY_NET = re.compile(r"\b(urlopen|urlretrieve|requests\.(get|post)|urllib2?\.|socket\.socket|httplib|http\.client)\b")
+_NET_MODULES = r"(?:requests|httpx|aiohttp|urllib[23]?|socket|http\.client|httplib|pycurl|ftplib|smtplib|telnetlib|" \
+               r"websocket|dns|wget|paramiko)\b"
+_PY_NET_IMPORT = re.compile(r"^\s*(?:from\s+" + _NET_MODULES + r"|import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*"
+                            + _NET_MODULES + ")", re.M)
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s'\"<>]+")
 _PY_PROC = re.compile(r"\b(os\.system|os\.popen|subprocess\.\w+|os\.startfile|commands\.getoutput)\s*\(")
 
 
-def python_patterns(rel: str, text: str, role: str) -> list[Indicator]:
-    """Token-level fallback for Python that does not parse (Python 2, fragments, broken on purpose)."""
+def python_patterns(rel: str, text: str, role: str, together: bool = True) -> list[Indicator]:
+    """Token-level fallback for Python that does not parse (Python 2, fragments, broken on purpose).
+
+    `together=False` drops the crude "exec and a fetch in one file" finding: for tests and vendored
+    code read by patterns by choice it is noise (six, test helpers), where ast would find no flow."""
     out, build = [], role == "build"
     m = _PY_EXEC_DECODE.search(text)
     if m:
         out.append(_ind("encoded_exec", "critical" if build else _sev("high", role),
                         f"{rel}:{text.count(chr(10), 0, m.start()) + 1} {m.group(0)[:80]!r} (pattern)"))
-    if _PY_EXEC.search(text) and _PY_NET.search(text):
+    if together and _PY_EXEC.search(text) and _PY_NET.search(text):
         out.append(_ind("download_execute", "high" if build else _sev("medium", role),
                         f"{rel}: exec/eval and a network fetch in one file (pattern)"))
     if build:
@@ -447,6 +522,11 @@ WINDOWS_PAYLOAD = re.compile(
 HIDDEN_CODE = re.compile(r"\S[ \t]{200,}(?:;|import |exec|eval|__import__)")
 
 
+_RAW_IP_GATES = ("://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8", "://9")
+_WINDOWS_GATES = ("startup", "currentversion", "powershell", "mshta", "schtasks", "rundll32", "bitsadmin",
+                  "virtualalloc", "attrib", "pythonw", "/b", "mppreference")
+
+
 def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
     """Pattern findings that apply to any code file (shell, JS, Python, build scripts)."""
     out = []
@@ -455,33 +535,33 @@ def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
     for pattern, id_, sev in ((DOWNLOAD_EXEC, "download_execute", "critical" if build else _sev("high", role)),
                               (REVERSE_SHELL, "reverse_shell", "critical" if build else _sev("critical", role)),
                               (CREDENTIAL_PATHS, "credential_paths", "high" if build else _sev("low", role))):
-        if not any(g in lower for g in _GATES[id_]):
-            continue
-        m = pattern.search(text)
+        m = gated_search(pattern, text, lower, _GATES[id_])
         if m:
             line = text.count("\n", 0, m.start()) + 1
             out.append(_ind(id_, sev, f"{rel}:{line} {m.group(0)[:100]!r}"))
     for pattern, id_, sev, gates in (
             (EXFIL_ENDPOINT, "exfil_endpoint", "high", _EXFIL_GATES),
-            (RAW_IP_URL, "exfil_endpoint", "high", ("://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8",
-                                                    "://9")),
-            (WINDOWS_PAYLOAD, "windows_payload", "high", ("startup", "currentversion", "powershell", "mshta", "schtasks",
-                                                          "rundll32", "bitsadmin", "virtualalloc", "attrib +h", "pythonw",
-                                                          "start /b", "mppreference")),
-            (HIDDEN_CODE, "obfuscation", "high", ("     ",))):
-        if not any(g in lower for g in gates):
-            continue
-        m = pattern.search(text)
+            (RAW_IP_URL, "exfil_endpoint", "high", _RAW_IP_GATES),
+            (WINDOWS_PAYLOAD, "windows_payload", "high", _WINDOWS_GATES)):
+        m = gated_search(pattern, text, lower, gates)
         if m:
             line = text.count("\n", 0, m.start()) + 1
-            shown = m.group(0).strip()[:100] if id_ != "obfuscation" else f"code after {len(m.group(0)) - 2} spaces"
-            severity = "critical" if build and id_ != "obfuscation" else (sev if build else _sev(sev, role))
+            severity = "critical" if build else (sev if build else _sev(sev, role))
             if pattern is RAW_IP_URL and not build:
-                severity = _sev("medium", role)  # extractors and docs name public IPs; beacons do too
+                # extractors and docs name public IPs; a beacon's file talks to the network itself
+                talks = not rel.endswith((".py", ".pyw")) or _PY_NET.search(text) or _PY_NET_IMPORT.search(text)
+                severity = _sev("medium", role) if talks else "info"
             if id_ == "windows_payload" and role == "module" and "pythonw" in m.group(0).lower():
                 severity = "medium"
-            out.append(_ind(id_, severity, f"{rel}:{line} {shown!r}"))
-    long_lines = [ln for ln in text.splitlines() if len(ln) > 2000] if len(text) > 2000 else []
+            out.append(_ind(id_, severity, f"{rel}:{line} {m.group(0).strip()[:100]!r}"))
+    lines = text.split("\n") if len(text) > 200 else []
+    for k, ln in enumerate(lines):  # code hidden after a run of spaces: one line of 200+ characters
+        if len(ln) > 200 and (m := HIDDEN_CODE.search(ln)):
+            out.append(_ind("obfuscation", "high" if build else _sev("high", role),
+                            f"{rel}:{k + 1} {f'code after {len(m.group(0)) - 2} spaces'!r}"))
+            break
+    long_lines = [ln for ln in (_URL.sub("", ln) for ln in lines if len(ln) > 2000)
+                  if len(ln) > 2000]  # a long URL is an address, not a payload
     if long_lines and not rel.endswith((".min.js", ".map", ".json", ".svg", ".css")):
         worst = max(long_lines, key=len)
         if worst.count(" ") < len(worst) // 50 and entropy(worst) > 5.3:
@@ -653,8 +733,10 @@ def analyze_tree(root: Path, ecosystem) -> list[Indicator]:
             if len(text) > MAX_PARSE_BYTES:
                 out.append(_ind("incomplete_analysis", "info", f"{rel}: {len(text) / 2**20:.1f} MiB of Python; patterns only"))
                 out += python_patterns(rel, text, role)
-            else:
+            elif role in ("build", "module"):
                 out += analyze_python(rel, text, role, build.get(path, ""))
+            else:  # tests, docs, dev scripts, vendored copies: every finding there is info, so the
+                out += python_patterns(rel, text, role, together=False)  # as much as ast says, at a fraction
         elif path.suffix in (".js", ".cjs", ".mjs", ".ts"):
             out += analyze_js(rel, text, role)
         if code:  # code only: PKG-INFO and READMEs may name paths in prose

