@@ -291,11 +291,31 @@ class ScoringModel(ClassifierMixin, BaseEstimator):
         return self.pipeline_.decision_function(Z) + offset
 
     def predict_proba(self, X) -> np.ndarray:
+        return self._proba(X, scan_floor=True)
+
+    def _proba(self, X, scan_floor: bool) -> np.ndarray:
         p = self._calibrate(self.decision_function(X))
         floored = self._floored(X)
         if floored is not None:
             p = np.where(floored, np.maximum(p, self.thresholds_["medium"]), p)
+        if scan_floor and self.dynamic_features:
+            # a scan that saw little never clears what the static and name evidence alone says
+            # (>= medium) below medium; the stdlib scorer applies the same rule
+            unscanned = self._proba(self._without_scan(X), scan_floor=False)[:, 1]
+            lift = (p < self.thresholds_["medium"]) & (unscanned >= self.thresholds_["medium"])
+            p = np.where(lift, self.thresholds_["medium"], p)
         return np.column_stack([1 - p, p])
+
+    def _without_scan(self, X):
+        """X with every dynamic feature missing (NaN), as if no scan had run."""
+        dyn = [n for n in self.feature_names_in_ if n in set(self.dynamic_features)]
+        if hasattr(X, "columns"):
+            X = X.copy()
+            X[dyn] = np.nan
+            return X
+        X = np.array(X, dtype=float, copy=True)
+        X[:, [list(self.feature_names_in_).index(n) for n in dyn]] = np.nan
+        return X
 
     def _floored(self, X) -> np.ndarray | None:
         """Rows whose floor feature reaches `floor_at` (None when the model has no floor)."""

@@ -4,7 +4,9 @@ The native host and `check` use this; fitting lives in fit.py. The file holds, p
 weight and a transform; an intercept; a `missing_dynamic` term used when no scan ran; the
 calibration (Platt a, b: p = 1 / (1 + exp(-(a*z + b))), or isotonic points); the
 low|medium|high thresholds; and an optional `floor` (a row whose worst severity is high or
-critical scores at least `medium`). Contributions are reported per feature (= per indicator id) so a
+critical scores at least `medium`). A scan never lowers what the static and name evidence alone
+says below `medium`: absence of behaviour is weak evidence (payloads wait, check the platform,
+look for a sandbox, or target Windows). Contributions are reported per feature (= per indicator id) so a
 user can see what pushed the score.
 """
 
@@ -135,8 +137,14 @@ class Model:
         floor = self.doc.get("floor")
         if floor and (row.get(floor["feature"]) or 0.0) >= float(floor["at_least"]):
             p = max(p, float(self.thresholds[floor.get("risk", "medium")]))  # one strong finding is never explained away
+        if scanned and p < self.thresholds["medium"] and self._unscanned(row).probability >= self.thresholds["medium"]:
+            p = float(self.thresholds["medium"])  # a scan that saw little never clears strong static evidence
         return Score(probability=p, risk=self.risk_of(p), logit=z,
                      contributions=dict(sorted(contrib.items(), key=lambda kv: -abs(kv[1]))))
+
+    def _unscanned(self, row: dict[str, float | None]) -> Score:
+        """The same row as if no scan had run (its dynamic features missing)."""
+        return self.score_features({n: (None if f.get("dynamic") else row.get(n)) for n, f in self.features.items()})
 
     def score(self, indicators: Iterable, *, dynamic: bool) -> Score:
         """Score indicators; `dynamic` says whether a scan ran (else dynamic features are missing)."""

@@ -65,6 +65,47 @@ def test_default_model_clean_scan_never_lowers_strong_static_evidence():
         assert checked.risk in ("medium", "high"), ind_id
 
 
+@pytest.mark.parametrize("specs", [[("obfuscation", "medium")], [("exfil_endpoint", "medium")],
+                                   [("setup_process", "low"), ("setup_network", "low")]])
+def test_default_model_clean_scan_never_clears_what_check_calls_medium_or_more(specs):
+    """Real malware (dynamic_rows.csv) came out high from `check` and low after a clean scan."""
+    checked = _default_score(specs)
+    scanned = _default_score(specs, dynamic=True)
+    assert checked.risk in ("medium", "high")
+    assert scanned.risk in ("medium", "high"), (specs, checked, scanned)
+
+
+def test_a_clean_scan_may_still_lower_weak_static_evidence():
+    weak = [("credential_paths", "low")]
+    checked, scanned = _default_score(weak), _default_score(weak, dynamic=True)
+    assert checked.risk == "low" and scanned.risk == "low"
+    assert scanned.probability < load_model(DEFAULT_MODEL).thresholds["medium"]
+
+
+def test_fitted_estimator_applies_the_scan_floor_like_the_exported_file(tmp_path):
+    """Static feature `a` alone is strong; a clean scan (dynamic `d` = 0) must not clear it."""
+    rng = np.random.default_rng(3)
+    n = 800
+    a = rng.integers(0, 2, n).astype(float)
+    scanned = rng.random(n) < 0.5
+    d = np.where(scanned, rng.integers(0, 2, n), np.nan).astype(float)
+    # malice shows either statically or dynamically; a clean scan of a row with `a` is common
+    y = (rng.random(n) < np.where((a > 0) | (np.nan_to_num(d) > 0), 0.85, 0.03)).astype(int)
+    X = np.column_stack([a, d])
+    m = ScoringModel(feature_names=["a", "d"], dynamic_features=["d"], floor_feature=None).fit(X, y)
+    rows = np.array([[1.0, np.nan], [1.0, 0.0], [0.0, 0.0]])
+    p = m.predict_proba(rows)[:, 1]
+    med = m.thresholds_["medium"]
+    assert p[0] >= med and m._proba(rows, scan_floor=False)[1, 1] < med  # the clean scan alone would clear it
+    assert p[1] == pytest.approx(med) and p[2] < med
+    doc = m.to_dict(name="scan-floor-test")
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc))
+    exported = load_model(path)
+    for row, expected in zip(({"a": 1.0, "d": None}, {"a": 1.0, "d": 0.0}, {"a": 0.0, "d": 0.0}), p):
+        assert exported.score_features(row).probability == pytest.approx(expected, abs=1e-6)
+
+
 def test_default_model_low_findings_stay_low():
     """The inversion the issue reported: a lone low credential path must not outrank strong evidence."""
     low = _default_score([("credential_paths", "low")])
