@@ -2,9 +2,7 @@
 fetched as wheels one requirement at a time, only for names on the bundled popular list, from
 the loopback pypiserver (never the live registry), cached on the host."""
 
-import io
 import os
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -13,16 +11,7 @@ from slopspotter_lab.sandbox.artifact_info import applies_in_sandbox, declared_d
 from slopspotter_lab.sandbox.packing import pack_wheel
 from slopspotter_lab.sandbox.prefetch import build_tools_dir, prefetch_declared
 from tests.fixtures.registries import run_pypiserver
-
-
-def _targz(dest: Path, files: dict[str, str]) -> Path:
-    with tarfile.open(dest, "w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return dest
+from tests.fixtures.trees import targz
 
 
 SETUP_PY = """\
@@ -42,7 +31,7 @@ def _reqs(path: Path) -> list[tuple[str, str]]:
 
 def test_every_static_source_is_read_and_setup_py_never_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    sdist = _targz(tmp_path / "a.tar.gz", {
+    sdist = targz(tmp_path / "a.tar.gz", {
         "p-1/PKG-INFO": "Metadata-Version: 2.1\nName: p\nVersion: 1\nRequires-Dist: idna\n"
                         "Requires-Dist: pytest; extra == 'test'\n",
         "p-1/pyproject.toml": "[build-system]\nrequires = ['setuptools>=61']\n[project]\nname='p'\ndependencies=['attrs']\n",
@@ -71,15 +60,15 @@ def test_wheel_metadata_and_python2_setup_py(tmp_path):
     (src / "setup.cfg").write_text("[metadata]\nname = wpkg\nversion = 1.0\n")
     whl = pack_wheel(src, tmp_path / "dist")
     assert _reqs(whl) == []
-    py2 = _targz(tmp_path / "py2.tar.gz", {
+    py2 = targz(tmp_path / "py2.tar.gz", {
         "old-1/PKG-INFO": "Metadata-Version: 1.0\nName: old\nVersion: 1\n",
         "old-1/setup.py": "print 'hello'\nsetup(name='old', install_requires=['six'])\n"})
     assert _reqs(py2) == []  # not literal to ast: nothing is guessed, nothing runs
-    computed = _targz(tmp_path / "c.tar.gz", {
+    computed = targz(tmp_path / "c.tar.gz", {
         "c-1/PKG-INFO": "Metadata-Version: 1.0\nName: c\nVersion: 1\n",
         "c-1/setup.py": "from setuptools import setup\nsetup(name='c', install_requires=open('r.txt').read().split())\n"})
     assert _reqs(computed) == []
-    poetry = _targz(tmp_path / "po.tar.gz", {
+    poetry = targz(tmp_path / "po.tar.gz", {
         "po-1/pyproject.toml": "[tool.poetry]\nname='po'\n[tool.poetry.dependencies]\npython='^3.8'\n"
                                "flask='^2.2.0'\nattrs='~21.4'\nlocal={path='../x'}\nextra={version='1', optional=true}\n"})
     assert [r for r, _ in _reqs(poetry)] == ["flask>=2.2.0,<3", "attrs>=21.4,<21.5"]
@@ -118,7 +107,7 @@ def loopback_only(tmp_path, monkeypatch):
 
 def test_declared_deps_fetched_one_at_a_time_popular_only_and_cached(tmp_path, loopback_only):
     loopback_only.publish(_fake_popular_wheel(tmp_path, "six"))
-    sdist = _targz(tmp_path / "n.tar.gz", {
+    sdist = targz(tmp_path / "n.tar.gz", {
         "n-1/PKG-INFO": "Metadata-Version: 2.1\nName: slop-needs-dep\nVersion: 0.1.0\n"
                         "Requires-Dist: six\nRequires-Dist: idna>=2\nRequires-Dist: slop-unknown-helper\n"
                         "Requires-Dist: slop-needs-dep\n"})
@@ -141,7 +130,7 @@ def test_declared_deps_fetched_one_at_a_time_popular_only_and_cached(tmp_path, l
 def _needs_dep_sdist(tmp_path: Path, extra_dep: str | None = None, setup_requires: bool = False) -> Path:
     reqs = ["tabulate"] + ([extra_dep] if extra_dep else [])
     build = f", setup_requires={reqs!r}" if setup_requires else ""
-    return _targz(tmp_path / "slop-needs-dep-0.1.0.tar.gz", {
+    return targz(tmp_path / "slop-needs-dep-0.1.0.tar.gz", {
         "slop_needs_dep-0.1.0/PKG-INFO": "Metadata-Version: 1.0\nName: slop-needs-dep\nVersion: 0.1.0\n",
         "slop_needs_dep-0.1.0/setup.py": "from setuptools import setup\n"
                                          f"setup(name='slop-needs-dep', version='0.1.0', packages=['slop_needs_dep'], "

@@ -6,10 +6,8 @@ directory, sdist under a download's file name, wheel, npm tarball) and require t
 and the same dynamic indicators from each.
 """
 
-import io
 import json
 import shutil
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -17,27 +15,18 @@ import pytest
 
 from slopspotter_lab.ecosystems import parse_spec
 from slopspotter_lab.errors import InputError
-from slopspotter_lab.sandbox.artifact_info import read_artifact, read_source_dir, shipped_modules
+from slopspotter_lab.sandbox.artifact_info import read_artifact, shipped_modules
 from slopspotter_lab.sandbox.jobs import build_job
 from slopspotter_lab.sandbox.packing import pack_npm, pack_sdist, pack_wheel, python_name_version
+from tests.fixtures.trees import targz
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-
-
-def _targz(dest: Path, files: dict[str, str]) -> Path:
-    with tarfile.open(dest, "w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return dest
 
 
 # ----------------------------------------------------------------------------- metadata, no engine
 
 def test_sdist_name_and_version_come_from_pkg_info_not_the_file_name(tmp_path):
-    sdist = _targz(tmp_path / "colorama-ext-1.0.4.tar.gz", {
+    sdist = targz(tmp_path / "colorama-ext-1.0.4.tar.gz", {
         "colorama_ext-1.0.4/PKG-INFO": "Metadata-Version: 2.1\nName: colorama-ext\nVersion: 1.0.4\n",
         "colorama_ext-1.0.4/setup.py": "raise SystemExit('never run on the host')\n",
         "colorama_ext-1.0.4/colorama_ext/__init__.py": "",
@@ -50,7 +39,7 @@ def test_sdist_name_and_version_come_from_pkg_info_not_the_file_name(tmp_path):
 
 
 def test_sdist_without_pkg_info_falls_back_to_static_setup_cfg(tmp_path):
-    sdist = _targz(tmp_path / "x.tar.gz", {
+    sdist = targz(tmp_path / "x.tar.gz", {
         "proj/setup.cfg": "[metadata]\nname = cfg-named\nversion = attr: cfgpkg.__version__\n",
         "proj/setup.py": "from setuptools import setup\nsetup()\n",
         "proj/src/cfgpkg/__init__.py": "__version__ = '2.0'\n",
@@ -97,7 +86,7 @@ def test_source_dir_named_by_setup_cfg_or_pkg_info(tmp_path):
 
 
 def test_hostile_metadata_name_is_refused(tmp_path):
-    sdist = _targz(tmp_path / "evil.tar.gz", {"e/PKG-INFO": "Name: ../../etc; rm -rf /\nVersion: 1\n"})
+    sdist = targz(tmp_path / "evil.tar.gz", {"e/PKG-INFO": "Name: ../../etc; rm -rf /\nVersion: 1\n"})
     with pytest.raises(InputError, match="invalid package"):
         read_artifact(sdist, "pypi")
     junk = tmp_path / "junk.tar.gz"
