@@ -212,8 +212,13 @@ def _sandbox_result(job, run, chosen, package, inds, herr, started) -> ScanResul
     frames, dyn = _dynamic(job, run)
     frames.phases = annotate(frames.phases)
     ran = bool(frames.phases)
-    verdict, all_inds = _verdict(inds + dyn, dynamic=ran)
+    missing = run.details.get("trace_missing")
+    # no syscall trace: what was not seen is not clean (fail closed: scored as if no scan ran,
+    # unless other dynamic evidence - honeytokens, the fake network - showed something)
+    verdict, all_inds = _verdict(inds + dyn, dynamic=ran and not missing)
     errors = [e for e in (run.error, herr if ran else None) if e]
+    if missing:
+        errors.append(f"{missing}: the verdict counts no syscall evidence (scored as unscanned)")
     if not ran:
         errors.append(f"the sandbox produced no phase records (exit {run.exit_code}): "
                       f"{(frames.harness.get('strace_stderr') or run.stderr_head or '')[-300:]}")

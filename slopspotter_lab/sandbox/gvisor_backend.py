@@ -120,7 +120,9 @@ class GVisorBackend(DockerBackend):
 
         logs = find_boot_logs(RUNSC_LOGDIR, run.details.get("container_id") or "")
         if not logs:
-            run.details["trace_truncated"] = "gVisor wrote no syscall log for this container"
+            # written by the Sentry on the host, out of the package's reach: an infrastructure
+            # miss, not tampering; the scan then scores as unscanned (scan.py)
+            run.details["trace_missing"] = "gVisor wrote no syscall log for this container"
             return
         try:
             stats = convert_file(logs[0], Path(run.outdir) / "trace.log", cap=TRACE_CAP)

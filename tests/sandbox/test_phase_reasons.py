@@ -73,10 +73,10 @@ def test_reasons_and_capped_tails_survive_json_and_frames():
 
 
 def _sdist(tmp_path, name, setup_py, init="X = 1\n"):
-    from tests.sandbox.test_declared_deps import _targz
+    from tests.fixtures.trees import targz
 
     mod = name.replace("-", "_")
-    return _targz(tmp_path / f"{name}-0.1.0.tar.gz", {
+    return targz(tmp_path / f"{name}-0.1.0.tar.gz", {
         f"{mod}-0.1.0/PKG-INFO": f"Metadata-Version: 1.0\nName: {name}\nVersion: 0.1.0\n",
         f"{mod}-0.1.0/setup.py": setup_py, f"{mod}-0.1.0/{mod}/__init__.py": init})
 
@@ -116,3 +116,25 @@ def test_gvisor_python2_setup_py_is_named_and_the_source_tree_is_imported(tmp_pa
     assert imp["status"] == "ok" and imp["source_tree"] is True, imp.get("output_tail")
     assert ("honeytoken_read", "import") in {(i.id, i.phase) for i in r.dynamic_indicators}, r.dynamic_indicators
     assert json.loads(r.to_json())["phases"][1]["source_tree"] is True
+
+
+@pytest.mark.gvisor
+def test_gvisor_scan_without_a_syscall_log_is_scored_as_unscanned_not_as_tampering(tmp_path, monkeypatch):
+    """gVisor's log is written on the host, out of the package's reach: when it is missing the
+    result says so, raises no `tracer_tamper`, and the verdict is the heuristic one (a missing
+    trace is never a clean scan)."""
+    from slopspotter_lab.sandbox import gvisor_backend
+    from slopspotter_lab.scan import _verdict, scan
+
+    monkeypatch.setattr(gvisor_backend, "RUNSC_LOGDIR", tmp_path / "no-logs-here")  # nothing is found there
+    (tmp_path / "no-logs-here").mkdir()
+    pkg = _sdist(tmp_path, "slop-quiet", "from setuptools import setup\nsetup(name='slop-quiet', "
+                 "version='0.1.0', packages=['slop_quiet'])\n")
+    r = scan(str(pkg), backend="gvisor", timeout=90)
+    assert r.backend == "gvisor" and r.phases, r.error
+    assert "gVisor wrote no syscall log" in (r.error or "") and r.details["sandbox"]["trace_missing"]
+    assert "tracer_tamper" not in {i.id for i in r.indicators}
+    heuristic = [i for i in r.indicators if i.source != "dynamic"]
+    unscanned, _ = _verdict(heuristic, dynamic=False)
+    clean, _ = _verdict(heuristic, dynamic=True)
+    assert r.verdict["probability"] == unscanned["probability"] > clean["probability"]
