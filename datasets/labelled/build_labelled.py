@@ -325,6 +325,13 @@ def load_rows():
     return labelled_rows(HERE)
 
 
+# A feature seen in fewer training rows than this keeps its hand-set prior weight. With the real
+# scans in the fit, 3 let a handful of rows set extreme weights (fitted 2026-12-01: `phase_timeout`
+# 0.6 -> 10.2 from one slow benign install and two malware rows, `system_secret_read` 0.5 -> 12,
+# `honeytoken_exfiltration` 1.9 -> 0.3 beside the collinear `honeytoken_read`); 8 keeps them at
+# their priors until the data holds more than a handful.
+MIN_SUPPORT = 8
+
 # A static check that found nothing scores 0.04, but a handful of low and info findings in a big real
 # package reaches 0.15-0.2: medium must sit clearly above that.
 MEDIUM_FLOOR = 0.3
@@ -468,7 +475,7 @@ def fit_default(test_size: float = 0.3) -> dict:
     transforms["typosquat"] = {"transform": "identity"}  # strength grows linearly with severity (low 0.25, medium 1, high 2)
     base = ScoringModel(feature_names=names, dynamic_features=list(features.DYNAMIC_FEATURES),
                         transforms=transforms,
-                        prior_weights=prior, min_support=3, calibration="platt", random_state=0,
+                        prior_weights=prior, min_support=MIN_SUPPORT, calibration="platt", random_state=0,
                         fixed_features=CONFOUNDED, medium_floor=MEDIUM_FLOOR)
     search = GridSearchCV(base, {"C": [0.03, 0.1, 0.3, 1.0, 3.0]}, scoring="neg_log_loss", refit=False,
                           cv=StratifiedGroupKFold(5, shuffle=True, random_state=0))
