@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ..ecosystems import Ecosystem, normalize_name, validate_name
@@ -25,7 +26,8 @@ from ..errors import InputError
 from .popular import load_popular, popular_names
 
 REFERENCE_SIZE = {Ecosystem.PYPI: 5000, Ecosystem.NPM: 5000}  # popular names squats aim at
-MIN_EDIT_LEN = 5
+MIN_EDIT_LEN = 5  # below this, only a swapped, doubled or dropped letter inside the name (_short_slip)
+SHORT_EDIT_LEN = 4
 LONG_NAME = 6  # from this length any added letter is a plausible slip, not only a neighbour key  # shorter popular names have too many legitimate one-letter neighbours
 
 _ROWS = ["1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -276,7 +278,7 @@ class _Reference:
                     self.scoped.setdefault(v, n)
             elif len(core) >= MIN_EDIT_LEN:
                 self.scoped.setdefault(core, n)
-        self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
+        self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= SHORT_EDIT_LEN]
         self._by_len: dict[int, list[str]] = {}
 
     def near_length(self, q: str) -> list[str]:
@@ -536,7 +538,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
         match = None
     if match and match[1] == "scope-confusion" and _old_scope_name(q, ref):
         match = None
-    if match is None and len(q) >= MIN_EDIT_LEN:
+    if match is None and len(q) >= SHORT_EDIT_LEN:
         match = _edit_match(q, near, ref)
     if match and match[1] == "separator":  # squats drop separators (crossenv); added ones are a
         # naming style (json-pointer/jsonpointer, config-parser): only for the top 100 PyPI names
@@ -561,12 +563,41 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
 AFFIX_WORDS = frozenset({"py", "python", "python3", "js", "node"})
 
 
+WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "english_words.txt"
+WORD_MIN = 4  # shorter dictionary words are mostly abbreviations that squats share (numy, pyd)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words near popular names (SCOWL via Debian; datasets/build_english_words.py).
+
+    A neighbour of a popular name that is a word is another word, not a misspelling
+    (`unicorn`/`uvicorn`); real squats are almost never words."""
+    try:
+        text = WORDS_FILE.read_text(encoding="utf-8")
+    except OSError:  # a trimmed install: fall back to the rank-based rules alone
+        return frozenset()
+    return frozenset(w for w in text.split() if not w.startswith("#"))
+
+
+def _is_word(name: str) -> bool:
+    """A one-word name that is an ordinary English word, also after a `py` prefix (pylast)."""
+    if _split_scope(name)[0] or len(_tokens(name)) != 1:
+        return False  # in many-word names squats change one word into another (scikit-lean)
+    words = english_words()
+    return any(len(f) >= WORD_MIN and f in words for f in (name, name[2:] if name.startswith("py") else ""))
+
+
 def _another_word(q: str, t: str, op: str, rank: int) -> bool:
-    """One-letter changes that make another word rather than a misspelling, the shape of most
-    legitimate neighbours (dev false alarms): a short word of a many-word name below the top 100
-    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth), a letter
-    replaced in py + a short word (pyspark/pyshark, pylint/pylink), a short name below the top
-    1,000 with a letter replaced, added or dropped (namex/names, roman/romkan, djlint/dlint)."""
+    """Changes that make another name rather than a misspelling, the shape of most legitimate
+    neighbours (dev false alarms): the name is an English word (unicorn/uvicorn,
+    identity/identify, pylast/pglast); a short word of a many-word name below the top 100
+    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth); a letter
+    replaced in py + a short word (pyspark/pyshark, pylint/pylink) or in the first place below
+    the top 100 (asgiref/wsgiref, cython/dython); below the top 1,000, a letter added at the end
+    (behave/behavex, pystac/pystack) or dropped from a short name (djlint/dlint, pyngrok/pygrok)."""
+    if _is_word(q):
+        return True
     tq, tt = _tokens(_split_scope(q)[1]), _tokens(_split_scope(t)[1])
     if len(tt) > 1 and len(tq) == len(tt):
         changed = [b for a, b in zip(tq, tt) if a != b]
@@ -576,8 +607,40 @@ def _another_word(q: str, t: str, op: str, rank: int) -> bool:
     replaced = op in ("replacement-keyboard", "substitution", "vowel-swap")
     if replaced and q.startswith("py") and t.startswith("py") and len(t) - 2 < PY_REST:
         return True
-    return (len(t) <= SHORT_NAME and rank > WEAK_RANK
-            and op in ("replacement-keyboard", "insertion-keyboard", "insertion", "omission"))
+    if replaced and q[:1] != t[:1] and rank > VERSION_RANK:
+        return True
+    if rank <= WEAK_RANK:
+        return False
+    if op in ("insertion", "insertion-keyboard") and q[:-1] == t:
+        return True
+    return op == "omission" and len(t) <= SHORT_NAME
+
+
+def _short_slip(q: str, t: str) -> str | None:
+    """A swapped, doubled or dropped letter of a 4-letter name, away from its first letter
+    (mokc, ccxtt, cick for ccxt); other changes of so short a name make other names (tika/pika,
+    ttach/tach, pydo/pyod)."""
+    op = _edit_op(q, t)
+    if op not in ("transposition", "repetition", "omission") or q[0] != t[0] or (q[1] != t[1] and q[1] == q[0]):
+        return None
+    return None if q.startswith("py") and t.startswith("py") else op
+
+
+CONFUSABLE = {frozenset(p) for p in ("cs", "ck", "sz", "iy", "dq", "bd", "pq", "uv", "vw", "mn", "gq", "gj",
+                                     "ft", "bp", "dt", "kq", "xz")}
+"""Letters that sound or look alike (pycerial, coloreq): a deliberate replacement, not another name."""
+
+
+def _weak_far_ok(q: str, t: str, op: str) -> bool:
+    """Weak one-letter changes of a name below the top 1,000 that still read as the same name:
+    a letter added inside it, a vowel for a vowel, a sound- or look-alike letter (pysereal,
+    pycerial). Other letters (libsass/libpass, jaxlib/jaxlie) make sibling names."""
+    if op == "insertion":
+        return True
+    if op not in ("vowel-swap", "substitution"):
+        return False
+    x, y = next((a, b) for a, b in zip(q, t) if a != b)
+    return (x in "aeiouy" and y in "aeiouy") or frozenset((x, y)) in CONFUSABLE
 
 
 PY_GLUE_RANK = 200
@@ -594,6 +657,10 @@ def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
     """The best popular name one plausible slip away (or two, for long and very popular names)."""
     weak = None
     for cand, dist, _ in near:
+        if min(len(q), len(cand)) < MIN_EDIT_LEN:  # 4 letters: only a slip inside the name
+            if dist == 1 and (op := _short_slip(q, cand)) and not _another_word(q, cand, op, ref.rank[cand]):
+                return cand, op
+            continue
         if dist == 1:
             if (op := _edit_op(q, cand)) and not _another_word(q, cand, op, ref.rank[cand]):
                 return cand, op
@@ -603,11 +670,13 @@ def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
                 return cand, "repetition"
             if ref.rank[cand] <= VERSION_RANK and _version_bump(q, cand):
                 return cand, "version-bump"
-            if weak is None and ref.rank[cand] <= WEAK_RANK and len(_collapse(cand)) >= 6:
+            if weak is None and len(_collapse(cand)) >= 6:
                 (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
-                if qs == cs and (op := _weak_edit(qc, cc)) and not _another_word(q, cand, op, ref.rank[cand]):
+                if (qs == cs and (op := _weak_edit(qc, cc)) and not _another_word(q, cand, op, ref.rank[cand])
+                        and (ref.rank[cand] <= WEAK_RANK or _weak_far_ok(qc, cc, op))):
                     weak = (cand, op)
-        elif dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand):
+        elif (dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand)
+              and not _is_word(q)):
             weak = (cand, "two-edits")
     return weak
 
