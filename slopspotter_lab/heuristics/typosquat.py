@@ -204,7 +204,7 @@ def classify_edit(name: str, target: str) -> str | None:
                 if b[i] in SEPARATORS:
                     return "separator"
                 # a dropped first or last letter often reads as another name (gunicorn/unicorn,
-                # whisperx): _weak_edit admits it for the very top names only
+                # whisperx): _weak_edit admits it as weak evidence (medium)
                 return "omission" if 0 < i < len(b) - 1 else None
     elif len(a) == len(b) + 1:  # a char added
         for i in range(len(a)):
@@ -322,7 +322,7 @@ def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
         return None  # a scope is owned on npm: only its owner can publish under a known scope
     if not scope:  # an affix added or swapped; dropping one is how import names look (slugify)
         for variant, op in _structural(core, ref.eco):
-            if op != "py-affix" or len(variant) >= len(core):
+            if op != "py-affix" or len(variant) >= len(core) or core == "py-" + variant:
                 continue
             hit = variant if variant in ref.rank else (
                 ref.by_core.get(variant) if ref.eco is Ecosystem.PYPI else None)
@@ -407,8 +407,9 @@ class SquatMatch:
 
 def _weak_edit(q: str, t: str) -> str | None:
     """One-letter changes that are no keyboard slip (vowel swap, other letter, digit for a
-    letter, plural s). Legitimate neighbours look like this too, so callers demand a very
-    popular, long target and an edit away from the first letter."""
+    letter, plural s). Legitimate neighbours look like this too, so callers demand a long target,
+    an edit away from the first letter and, below the top 1,000, a change that still reads as
+    the same name (_weak_far_ok)."""
     if len(q) == len(t):
         diff = [i for i in range(len(q)) if q[i] != t[i]]
         if len(diff) != 1 or diff[0] == 0:
@@ -422,7 +423,7 @@ def _weak_edit(q: str, t: str) -> str | None:
     if len(q) == len(t) + 1 and q == t + "s" and not t.endswith("s"):
         return "plural"
     if (len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS
-            and (not _plural_pair(q, t) or len(t) >= LONG_PLURAL) and not _digit_only(q, t)):  # setuptool
+            and (not _plural_pair(q, t) or len(_tokens(t)[-1]) >= LONG_PLURAL) and not _digit_only(q, t)):  # setuptool
         return "omission"
     if len(q) == len(t) + 1 and q[1:] == t and len(t) >= LONG_NAME_PREFIX and q[0] not in SIBLING_PREFIXES:
         return "insertion"  # a letter before a long name (xsetuptools); short ones make siblings
@@ -577,7 +578,7 @@ def english_words() -> frozenset[str]:
         text = WORDS_FILE.read_text(encoding="utf-8")
     except OSError:  # a trimmed install: fall back to the rank-based rules alone
         return frozenset()
-    return frozenset(w for w in text.split() if not w.startswith("#"))
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def _is_word(name: str) -> bool:
@@ -633,13 +634,16 @@ CONFUSABLE = {frozenset(p) for p in ("cs", "ck", "sz", "iy", "dq", "bd", "pq", "
 
 def _weak_far_ok(q: str, t: str, op: str) -> bool:
     """Weak one-letter changes of a name below the top 1,000 that still read as the same name:
-    a letter added inside it, a vowel for a vowel, a sound- or look-alike letter (pysereal,
-    pycerial). Other letters (libsass/libpass, jaxlib/jaxlie) make sibling names."""
-    if op == "insertion":
+    a letter added inside it or dropped at an end of a long one, a vowel for a vowel, a sound- or
+    look-alike letter (pysereal, pycerial), any letter inside the name. Another letter at either
+    end makes a sibling name there (libsass/libpass, jaxlib/jaxlie, svglib/spglib)."""
+    if op in ("insertion", "omission"):
         return True
     if op not in ("vowel-swap", "substitution"):
         return False
-    x, y = next((a, b) for a, b in zip(q, t) if a != b)
+    d, x, y = next((i, a, b) for i, (a, b) in enumerate(zip(q, t)) if a != b)
+    if op == "substitution" and 2 <= d < len(t) - 2:
+        return True  # inside the name; sibling names differ at its ends (svglib/spglib, jaxlib/jaxlie)
     return (x in "aeiouy" and y in "aeiouy") or frozenset((x, y)) in CONFUSABLE
 
 
