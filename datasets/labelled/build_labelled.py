@@ -330,21 +330,26 @@ def load_rows():
 MEDIUM_FLOOR = 0.3
 
 
+# corpus sources of real artifacts: static checks (malregistry.py, benign.py), gVisor scans (dynamic.py)
+REAL_SOURCES = ("static", "realscan")
+
+
 def real_weights(df) -> "np.ndarray":
     """Sample weights: each real malware family counts once (its rows share one unit) and the real
-    benign packages together weigh as much as the families, the legitimate look-alike names a
+    benign packages together weigh as much as the families (static checks and scans apart), the legitimate look-alike names a
     share (LOOKALIKE_WEIGHT) of the real squat names; other rows weigh 1."""
     import numpy as np
 
     w = np.ones(len(df))
-    real = (df["source"] == "static").to_numpy()
-    mal = real & (df["label"] == 1).to_numpy()
-    ben = real & (df["label"] == 0).to_numpy()
-    if mal.any():
-        sizes = df.loc[mal, "group"].map(df.loc[mal, "group"].value_counts())
-        w[mal] = 1.0 / sizes.to_numpy()
-    if ben.any() and mal.any():
-        w[ben] = w[mal].sum() / ben.sum()
+    for source in REAL_SOURCES:  # static checks and gVisor scans of real artifacts, each on its own
+        real = (df["source"] == source).to_numpy()
+        mal = real & (df["label"] == 1).to_numpy()
+        ben = real & (df["label"] == 0).to_numpy()
+        if mal.any():
+            sizes = df.loc[mal, "group"].map(df.loc[mal, "group"].value_counts())
+            w[mal] = 1.0 / sizes.to_numpy()
+        if ben.any() and mal.any():
+            w[ben] = w[mal].sum() / ben.sum()
     # the same for names: legitimate look-alikes together weigh LOOKALIKE_WEIGHT times the real
     # squats (53 rows would otherwise not count against 924)
     look = (df["kind"] == "lookalike").to_numpy()
@@ -415,6 +420,26 @@ def fit_typosquat_weight(doc: dict, rows) -> dict:
     return out
 
 
+def real_family_metrics(model, rows, names: list[str]) -> dict:
+    """Detection and false alarms at medium and high, one row per real family (held-out rows)."""
+    import numpy as np
+
+    from slopspotter_lab.model import metrics
+
+    if not len(rows):
+        return {}
+    fam = one_per_family(rows)
+    pf = model.predict_proba(fam[names])[:, 1]
+    risk = np.array(model.predict_risk(fam[names]))
+    y = fam["label"].to_numpy()
+    return {"families": {"malicious": int(y.sum()), "benign": int((1 - y).sum())},
+            "detection_medium": round(float((risk[y == 1] != "low").mean()), 4) if y.any() else None,
+            "detection_high": round(float((risk[y == 1] == "high").mean()), 4) if y.any() else None,
+            "false_alarm_medium": round(float((risk[y == 0] != "low").mean()), 4) if (1 - y).any() else None,
+            "false_alarm_high": round(float((risk[y == 0] == "high").mean()), 4) if (1 - y).any() else None,
+            "one_per_family": metrics.evaluate(y, pf, model.thresholds_)}
+
+
 def fit_default(test_size: float = 0.3) -> dict:
     """Fit with family-grouped CV, measure on held-out groups (real families among them), ship it."""
     import matplotlib
@@ -455,33 +480,26 @@ def fit_default(test_size: float = 0.3) -> dict:
     by_source = {src: metrics.evaluate(test["label"][test["source"] == src], p[(test["source"] == src).to_numpy()],
                                        model.thresholds_) for src in sorted(test["source"].unique())}
     real_test = test[test["source"] == "static"]
-    real = {}
-    if len(real_test):
-        fam = one_per_family(real_test)
-        pf = model.predict_proba(fam[names])[:, 1]
-        risk = np.array(model.predict_risk(fam[names]))
-        y = fam["label"].to_numpy()
-        real = {"families": {"malicious": int(y.sum()), "benign": int((1 - y).sum())},
-                "detection_medium": round(float((risk[y == 1] != "low").mean()), 4) if y.any() else None,
-                "detection_high": round(float((risk[y == 1] == "high").mean()), 4) if y.any() else None,
-                "false_alarm_medium": round(float((risk[y == 0] != "low").mean()), 4) if (1 - y).any() else None,
-                "false_alarm_high": round(float((risk[y == 0] == "high").mean()), 4) if (1 - y).any() else None,
-                "one_per_family": metrics.evaluate(y, pf, model.thresholds_)}
+    real = real_family_metrics(model, real_test, names)
+    real_scans = real_family_metrics(model, test[test["source"] == "realscan"], names)
     corpus = {f"{src}:{kind}/{'malicious' if lab else 'benign'}": int(n)
               for (src, kind, lab), n in df.groupby(["source", "kind", "label"]).size().items()}
     FIGURES.mkdir(exist_ok=True)
     plots.reliability_diagram(test["label"], p, label="held-out groups").savefig(FIGURES / "reliability.png", dpi=90, bbox_inches="tight")
     plots.roc_plot(test["label"], p, thresholds=model.thresholds_, label="held-out").savefig(FIGURES / "roc.png", dpi=90, bbox_inches="tight")
-    if len(real_test):
-        pr = model.predict_proba(real_test[names])[:, 1]
-        plots.reliability_diagram(real_test["label"], pr, label="held-out real families").savefig(
-            FIGURES / "reliability_real.png", dpi=90, bbox_inches="tight")
+    for source, png, label in (("static", "reliability_real.png", "held-out real families, static check"),
+                               ("realscan", "reliability_real_scans.png", "held-out real families, gVisor scan")):
+        rows = test[test["source"] == source]
+        if len(rows):
+            plots.reliability_diagram(rows["label"], model.predict_proba(rows[names])[:, 1], label=label).savefig(
+                FIGURES / png, dpi=90, bbox_inches="tight")
     doc = model.to_dict(
         name="slopspotter-lab-default-v2",
         description=("Fitted on datasets/labelled (offline name-only checks, synthetic and popular packages scanned "
-                     "in the sandbox) and datasets/realworld (static checks of MalRegistry malware families added "
-                     "before 2025 and of hard real benign packages), grouped by family. See datasets/labelled/README.md."),
+                     "in the sandbox) and datasets/realworld (static checks and gVisor scans of MalRegistry malware families "
+                     "added before 2025 and of hard real benign packages), grouped by family. See datasets/labelled/README.md."),
         metrics={"held_out": held, "held_out_by_source": by_source, "held_out_real_families": real,
+                 "held_out_real_scans": real_scans,
                  "chosen_C": search.best_params_["C"], "cv_log_loss": round(-search.best_score_, 4)},
         data={"corpus": corpus, "rows": int(len(df)), "test_size": round(len(test) / len(df), 3),
               "groups": int(df["group"].nunique()),
@@ -491,7 +509,7 @@ def fit_default(test_size: float = 0.3) -> dict:
     doc["metrics"]["typosquat_refit"] = fit_typosquat_weight(doc, all_rows)
     MODEL_OUT.write_text(json.dumps(doc, indent=1) + "\n")
     (HERE / "metrics.json").write_text(json.dumps(doc["metrics"] | {"corpus": corpus, "thresholds": doc["thresholds"]}, indent=1) + "\n")
-    print(json.dumps({"held_out": held, "real": real, "corpus": corpus, "thresholds": doc["thresholds"],
+    print(json.dumps({"held_out": held, "real": real, "real_scans": real_scans, "corpus": corpus, "thresholds": doc["thresholds"],
                       "C": search.best_params_["C"]}, indent=1))
     return doc
 

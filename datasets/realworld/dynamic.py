@@ -3,6 +3,12 @@
     python datasets/realworld/dynamic.py [--n 120] [--workers 2] [--timeout 90] [--workdir /tmp/malreg-dev]
     python datasets/realworld/dynamic.py --summary          # the tables of docs/scan.md, from the CSV
     python datasets/realworld/dynamic.py --rescore          # risks again with the current model file
+    python datasets/realworld/dynamic.py --benign           # the real benign set, scanned the same way
+
+The benign set (`--benign`) is every package of `benign_rows.csv`: the very artifacts its static
+rows were made from (the sdists `benign.py fetch` cached, sha256-checked), scanned under the same
+backend, deadline and prefetch as the malware, so the dynamic rows of both classes can be set
+side by side and fitted (`dynamic_benign_rows.csv`).
 
 The sample is one artifact per family of `malware_rows.csv` (the static rows of malregistry.py:
 pre-2025 artifacts only), families drawn with a fixed seed, so a rerun picks the same ones. The
@@ -46,6 +52,9 @@ sys.path.insert(0, str(HERE))
 import malregistry  # noqa: E402
 
 OUT = HERE / "dynamic_rows.csv"
+BENIGN_OUT = HERE / "dynamic_benign_rows.csv"
+# the static rows each scanned set comes from (`static_risk` and the rescore read them)
+STATIC = {OUT.name: HERE / "malware_rows.csv", BENIGN_OUT.name: HERE / "benign_rows.csv"}
 SEED = 20261201
 BACKEND = "gvisor"
 PHASES = ("install", "import", "execute")
@@ -81,10 +90,14 @@ def static_risk(indicator_cell: str) -> str:
     return load_model().score(_indicators(indicator_cell), dynamic=False).risk
 
 
+def _jsonl(out: Path, workdir: Path) -> Path:
+    """Where the tails of the scans written to `out` are kept (outside the repository)."""
+    return workdir / "dynamic" / ("results.jsonl" if out.name == OUT.name else f"results-{out.stem}.jsonl")
+
+
 def _local_phases(path: Path, workdir: Path | None = None) -> dict[str, list[dict]]:
     """The phase records with tails the scans left outside the repository (results.jsonl), by path."""
-    jsonl = (workdir or Path(os.environ.get("SLOPSPOTTER_MALWARE_WORKDIR") or malregistry.DEFAULT_WORKDIR)) \
-        / "dynamic" / "results.jsonl"
+    jsonl = _jsonl(path, workdir or Path(os.environ.get("SLOPSPOTTER_MALWARE_WORKDIR") or malregistry.DEFAULT_WORKDIR))
     out: dict[str, list[dict]] = {}
     if jsonl.exists():
         for line in jsonl.read_text().splitlines():
@@ -101,7 +114,7 @@ def rescore(path: Path) -> None:
     from slopspotter_lab.trace.phase_reasons import failure_reason
 
     model = load_model()
-    with (HERE / "malware_rows.csv").open(newline="") as fh:
+    with STATIC.get(path.name, HERE / "malware_rows.csv").open(newline="") as fh:
         static = {r["path"]: r["indicators"] for r in csv.DictReader(fh)}
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -196,6 +209,34 @@ def _archive_for(workdir: Path, index: dict, row: dict) -> Path | None:
     return path
 
 
+def _benign_archive(cache: Path, manifest: dict, row: dict) -> Path | None:
+    """The cached sdist a benign static row was made from, if it is there with the row's sha256."""
+    rec = manifest.get(row["name"])
+    path = cache / rec["file"] if rec else None
+    if path is None or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
+        return None
+    return path
+
+
+def _todo(args, workdir: Path) -> tuple[list[dict], list[tuple[dict, Path | None]]]:
+    """(rows chosen, [(row, archive or None)]) of the set to scan, minus what --out already has."""
+    done = _done(args.out)
+    if args.benign:
+        import benign
+
+        cache = benign.cache_dir()
+        manifest = json.loads((cache / "manifest.json").read_text()) if (cache / "manifest.json").exists() else {}
+        with (HERE / "benign_rows.csv").open(newline="") as fh:
+            chosen = list(csv.DictReader(fh))
+        return chosen, [(r, _benign_archive(cache, manifest, r)) for r in chosen if r["path"] not in done]
+    with (HERE / "malware_rows.csv").open(newline="") as fh:
+        chosen = sample(list(csv.DictReader(fh)), args.n, args.seed)
+    if args.repo and not (workdir / malregistry.INDEX).exists():
+        malregistry.extract_all(malregistry.repo_path(args.repo), workdir)
+    index = {d["path"]: d for d in json.loads((workdir / malregistry.INDEX).read_text())}
+    return chosen, [(r, _archive_for(workdir, index, r)) for r in chosen if r["path"] not in done]
+
+
 def run(args) -> int:
     from slopspotter_lab.sandbox import backend_class
 
@@ -205,27 +246,21 @@ def run(args) -> int:
     if not ok:
         raise SystemExit(f"gVisor is not available here: {why}")
     workdir = malregistry._workdir(args.workdir)  # refuses a directory inside the repository
-    with (HERE / "malware_rows.csv").open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    chosen = sample(rows, args.n, args.seed)
-    if args.repo and not (workdir / malregistry.INDEX).exists():
-        malregistry.extract_all(malregistry.repo_path(args.repo), workdir)
-    index = {d["path"]: d for d in json.loads((workdir / malregistry.INDEX).read_text())}
     local_dir = workdir / "dynamic"
     local_dir.mkdir(exist_ok=True)
+    chosen, todo = _todo(args, workdir)
     done = _done(args.out)
-    todo = [(r, _archive_for(workdir, index, r)) for r in chosen if r["path"] not in done]
     missing = [r["path"] for r, a in todo if a is None]
     todo = [(r, a) for r, a in todo if a is not None]
     if missing:
-        print(f"{len(missing)} sampled artifacts have no extracted archive with the row's sha256 "
-              f"(a lone file, or not extracted: run malregistry.py extract); skipped", file=sys.stderr)
+        print(f"{len(missing)} sampled artifacts have no archive with the row's sha256 (malware: a lone file, or "
+              f"not extracted: run malregistry.py extract; benign: run benign.py fetch); skipped", file=sys.stderr)
     print(f"{len(chosen)} families sampled, {len(done)} already scanned, {len(todo)} to scan "
           f"with {args.workers} worker(s), {args.timeout:.0f} s each", file=sys.stderr)
     lock = threading.Lock()
     new_file = not args.out.exists()
     t0 = time.time()
-    with args.out.open("a", newline="") as fh, (local_dir / "results.jsonl").open("a") as jl, \
+    with args.out.open("a", newline="") as fh, _jsonl(args.out, workdir).open("a") as jl, \
             ThreadPoolExecutor(args.workers) as pool:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         if new_file:
@@ -292,10 +327,13 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("SLOPSPOTTER_MALWARE_WORKDIR")
                                                          or malregistry.DEFAULT_WORKDIR))
     ap.add_argument("--repo", help="MalRegistry copy, to extract the sample when the work directory has none")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--benign", action="store_true",
+                    help="scan the real benign set (benign_rows.csv, cached by benign.py fetch) instead")
+    ap.add_argument("--out", type=Path, help=f"default {OUT.name}, or {BENIGN_OUT.name} with --benign")
     ap.add_argument("--summary", action="store_true", help="print the report tables from --out and exit")
     ap.add_argument("--rescore", action="store_true", help="recompute the risks in --out with the current model")
     args = ap.parse_args(argv)
+    args.out = args.out or (BENIGN_OUT if args.benign else OUT)
     if args.workers < 1:
         ap.error("--workers must be at least 1")
     if args.rescore:

