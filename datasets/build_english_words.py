@@ -32,9 +32,16 @@ from slopspotter_lab.heuristics.typosquat import reference_names  # noqa: E402
 
 OUT = ROOT / "slopspotter_lab" / "data" / "english_words.txt"
 DEFAULT = ["/usr/share/dict/american-english-large"]
-HEADER = ("# English words (SCOWL size 70 via Debian wamerican-large) within two edits of a popular\n"
-          "# package name; built by datasets/build_english_words.py. SCOWL: Copyright 2000-2011 by Kevin\n"
-          "# Atkinson; permission to use, copy, modify, distribute and sell with this notice.\n")
+HEADER = (
+    "# English words (SCOWL size 70 via Debian wamerican-large) within two edits of a popular package\n"
+    "# name; built by datasets/build_english_words.py.\n"
+    "# Copyright 2000-2011 by Kevin Atkinson\n"
+    "# Permission to use, copy, modify, distribute and sell these word lists, the associated scripts,\n"
+    "# the output created from the scripts, and its documentation for any purpose is hereby granted\n"
+    "# without fee, provided that the above copyright notice appears in all copies and that both that\n"
+    "# copyright notice and this permission notice appear in supporting documentation. Kevin Atkinson\n"
+    "# makes no representations about the suitability of this array for any purpose. It is provided\n"
+    "# \"as is\" without express or implied warranty.\n")
 
 
 def read_words(paths: list[str]) -> set[str]:
