@@ -80,10 +80,11 @@ def false_alarms(eco, ref, start, stop):
     return len(names), ours, base
 
 
-def suggestions():
+def suggestions(split=None):
     from slopspotter_lab.heuristics.suggest import suggest
 
-    rows = list(csv.DictReader(open(ROOT / "datasets" / "hallucinated_dev.csv", encoding="utf-8")))
+    rows = [r for r in csv.DictReader(open(ROOT / "datasets" / "hallucinated_dev.csv", encoding="utf-8"))
+            if split in (None, r["split"])]
     out = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, right, wrong, naive right, naive wrong
     wrong, refs = [], {}
     for r in rows:
@@ -109,6 +110,8 @@ def suggestions():
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--misses", help="print the misses of one kind (or ALL)")
+    ap.add_argument("--split", choices=("tune", "holdout"),
+                    help="recall on one part only (develop with --split tune; keep held-out for checks)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     for eco, path in (("pypi", ROOT / "datasets" / "malregistry" / "pypi_dev.csv"),
@@ -117,7 +120,7 @@ def main(argv=None) -> int:
             continue
         ref = [normalize_name(n, eco) for n in reference_names(eco)]
         rows = [r for r in csv.DictReader(open(path, encoding="utf-8")) if r["label"] == "squat"
-                and normalize_name(r["target"], eco) in set(ref)]
+                and normalize_name(r["target"], eco) in set(ref) and args.split in (None, r["split"])]
         table, missed = recall(rows, eco, ref, args.misses)
         print_recall(f"{eco}: recall with the right target, squats of the top {REFERENCE_SIZE[eco]:,} ({path.name})", table)
         if missed:
@@ -138,7 +141,7 @@ def main(argv=None) -> int:
         if args.misses:
             print("   ours flag:", ", ".join(ours))
     try:
-        out, wrong = suggestions()
+        out, wrong = suggestions(args.split)
     except (ImportError, FileNotFoundError) as exc:
         print(f"\nsuggestions: skipped ({exc})")
     else:

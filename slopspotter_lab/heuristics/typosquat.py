@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ..ecosystems import Ecosystem, normalize_name, validate_name
@@ -25,7 +26,8 @@ from ..errors import InputError
 from .popular import load_popular, popular_names
 
 REFERENCE_SIZE = {Ecosystem.PYPI: 5000, Ecosystem.NPM: 5000}  # popular names squats aim at
-MIN_EDIT_LEN = 5
+MIN_EDIT_LEN = 5  # below this, only a swapped, doubled or dropped letter inside the name (_short_slip)
+SHORT_EDIT_LEN = 4
 LONG_NAME = 6  # from this length any added letter is a plausible slip, not only a neighbour key  # shorter popular names have too many legitimate one-letter neighbours
 
 _ROWS = ["1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -202,7 +204,7 @@ def classify_edit(name: str, target: str) -> str | None:
                 if b[i] in SEPARATORS:
                     return "separator"
                 # a dropped first or last letter often reads as another name (gunicorn/unicorn,
-                # whisperx): _weak_edit admits it for the very top names only
+                # whisperx): _weak_edit admits it as weak evidence (medium)
                 return "omission" if 0 < i < len(b) - 1 else None
     elif len(a) == len(b) + 1:  # a char added
         for i in range(len(a)):
@@ -276,7 +278,7 @@ class _Reference:
                     self.scoped.setdefault(v, n)
             elif len(core) >= MIN_EDIT_LEN:
                 self.scoped.setdefault(core, n)
-        self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= MIN_EDIT_LEN]
+        self.edit_targets = [n for n in self.names if len(_split_scope(n)[1]) >= SHORT_EDIT_LEN]
         self._by_len: dict[int, list[str]] = {}
 
     def near_length(self, q: str) -> list[str]:
@@ -320,7 +322,7 @@ def _structural_match(q: str, ref: _Reference) -> tuple[str, str] | None:
         return None  # a scope is owned on npm: only its owner can publish under a known scope
     if not scope:  # an affix added or swapped; dropping one is how import names look (slugify)
         for variant, op in _structural(core, ref.eco):
-            if op != "py-affix" or len(variant) >= len(core):
+            if op != "py-affix" or len(variant) >= len(core) or core == "py-" + variant:
                 continue
             hit = variant if variant in ref.rank else (
                 ref.by_core.get(variant) if ref.eco is Ecosystem.PYPI else None)
@@ -405,8 +407,9 @@ class SquatMatch:
 
 def _weak_edit(q: str, t: str) -> str | None:
     """One-letter changes that are no keyboard slip (vowel swap, other letter, digit for a
-    letter, plural s). Legitimate neighbours look like this too, so callers demand a very
-    popular, long target and an edit away from the first letter."""
+    letter, plural s). Legitimate neighbours look like this too, so callers demand a long target,
+    an edit away from the first letter and, below the top 1,000, a change that still reads as
+    the same name (_weak_far_ok)."""
     if len(q) == len(t):
         diff = [i for i in range(len(q)) if q[i] != t[i]]
         if len(diff) != 1 or diff[0] == 0:
@@ -420,7 +423,7 @@ def _weak_edit(q: str, t: str) -> str | None:
     if len(q) == len(t) + 1 and q == t + "s" and not t.endswith("s"):
         return "plural"
     if (len(q) == len(t) - 1 and (q == t[1:] or q == t[:-1]) and t[0] not in SEPARATORS
-            and (not _plural_pair(q, t) or len(t) >= LONG_PLURAL) and not _digit_only(q, t)):  # setuptool
+            and (not _plural_pair(q, t) or len(_tokens(t)[-1]) >= LONG_PLURAL) and not _digit_only(q, t)):  # setuptool
         return "omission"
     if len(q) == len(t) + 1 and q[1:] == t and len(t) >= LONG_NAME_PREFIX and q[0] not in SIBLING_PREFIXES:
         return "insertion"  # a letter before a long name (xsetuptools); short ones make siblings
@@ -536,7 +539,7 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
         match = None
     if match and match[1] == "scope-confusion" and _old_scope_name(q, ref):
         match = None
-    if match is None and len(q) >= MIN_EDIT_LEN:
+    if match is None and len(q) >= SHORT_EDIT_LEN:
         match = _edit_match(q, near, ref)
     if match and match[1] == "separator":  # squats drop separators (crossenv); added ones are a
         # naming style (json-pointer/jsonpointer, config-parser): only for the top 100 PyPI names
@@ -561,12 +564,41 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
 AFFIX_WORDS = frozenset({"py", "python", "python3", "js", "node"})
 
 
+WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "english_words.txt"
+WORD_MIN = 4  # shorter dictionary words are mostly abbreviations that squats share (numy, pyd)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words near popular names (SCOWL via Debian; datasets/build_english_words.py).
+
+    A neighbour of a popular name that is a word is another word, not a misspelling
+    (`unicorn`/`uvicorn`); real squats are almost never words."""
+    try:
+        text = WORDS_FILE.read_text(encoding="utf-8")
+    except OSError:  # a trimmed install: fall back to the rank-based rules alone
+        return frozenset()
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def _is_word(name: str) -> bool:
+    """A one-word name that is an ordinary English word, also after a `py` prefix (pylast)."""
+    if _split_scope(name)[0] or len(_tokens(name)) != 1:
+        return False  # in many-word names squats change one word into another (scikit-lean)
+    words = english_words()
+    return any(len(f) >= WORD_MIN and f in words for f in (name, name[2:] if name.startswith("py") else ""))
+
+
 def _another_word(q: str, t: str, op: str, rank: int) -> bool:
-    """One-letter changes that make another word rather than a misspelling, the shape of most
-    legitimate neighbours (dev false alarms): a short word of a many-word name below the top 100
-    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth), a letter
-    replaced in py + a short word (pyspark/pyshark, pylint/pylink), a short name below the top
-    1,000 with a letter replaced, added or dropped (namex/names, roman/romkan, djlint/dlint)."""
+    """Changes that make another name rather than a misspelling, the shape of most legitimate
+    neighbours (dev false alarms): the name is an English word (unicorn/uvicorn,
+    identity/identify, pylast/pglast); a short word of a many-word name below the top 100
+    changed (pytest-cov/pytest-csv, faiss-cpu/faiss-gpu, httpx-auth/httpx-oauth); a letter
+    replaced in py + a short word (pyspark/pyshark, pylint/pylink) or in the first place below
+    the top 100 (asgiref/wsgiref, cython/dython); below the top 1,000, a letter added at the end
+    (behave/behavex, pystac/pystack) or dropped from a short name (djlint/dlint, pyngrok/pygrok)."""
+    if _is_word(q):
+        return True
     tq, tt = _tokens(_split_scope(q)[1]), _tokens(_split_scope(t)[1])
     if len(tt) > 1 and len(tq) == len(tt):
         changed = [b for a, b in zip(tq, tt) if a != b]
@@ -576,8 +608,43 @@ def _another_word(q: str, t: str, op: str, rank: int) -> bool:
     replaced = op in ("replacement-keyboard", "substitution", "vowel-swap")
     if replaced and q.startswith("py") and t.startswith("py") and len(t) - 2 < PY_REST:
         return True
-    return (len(t) <= SHORT_NAME and rank > WEAK_RANK
-            and op in ("replacement-keyboard", "insertion-keyboard", "insertion", "omission"))
+    if replaced and q[:1] != t[:1] and rank > VERSION_RANK:
+        return True
+    if rank <= WEAK_RANK:
+        return False
+    if op in ("insertion", "insertion-keyboard") and q[:-1] == t:
+        return True
+    return op == "omission" and len(t) <= SHORT_NAME
+
+
+def _short_slip(q: str, t: str) -> str | None:
+    """A swapped, doubled or dropped letter of a 4-letter name, away from its first letter
+    (mokc, ccxtt, cick for ccxt); other changes of so short a name make other names (tika/pika,
+    ttach/tach, pydo/pyod)."""
+    op = _edit_op(q, t)
+    if op not in ("transposition", "repetition", "omission") or q[0] != t[0] or (q[1] != t[1] and q[1] == q[0]):
+        return None
+    return None if q.startswith("py") and t.startswith("py") else op
+
+
+CONFUSABLE = {frozenset(p) for p in ("cs", "ck", "sz", "iy", "dq", "bd", "pq", "uv", "vw", "mn", "gq", "gj",
+                                     "ft", "bp", "dt", "kq", "xz")}
+"""Letters that sound or look alike (pycerial, coloreq): a deliberate replacement, not another name."""
+
+
+def _weak_far_ok(q: str, t: str, op: str) -> bool:
+    """Weak one-letter changes of a name below the top 1,000 that still read as the same name:
+    a letter added inside it or dropped at an end of a long one, a vowel for a vowel, a sound- or
+    look-alike letter (pysereal, pycerial), any letter inside the name. Another letter at either
+    end makes a sibling name there (libsass/libpass, jaxlib/jaxlie, svglib/spglib)."""
+    if op in ("insertion", "omission"):
+        return True
+    if op not in ("vowel-swap", "substitution"):
+        return False
+    d, x, y = next((i, a, b) for i, (a, b) in enumerate(zip(q, t)) if a != b)
+    if op == "substitution" and 2 <= d < len(t) - 2:
+        return True  # inside the name; sibling names differ at its ends (svglib/spglib, jaxlib/jaxlie)
+    return (x in "aeiouy" and y in "aeiouy") or frozenset((x, y)) in CONFUSABLE
 
 
 PY_GLUE_RANK = 200
@@ -594,6 +661,10 @@ def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
     """The best popular name one plausible slip away (or two, for long and very popular names)."""
     weak = None
     for cand, dist, _ in near:
+        if min(len(q), len(cand)) < MIN_EDIT_LEN:  # 4 letters: only a slip inside the name
+            if dist == 1 and (op := _short_slip(q, cand)) and not _another_word(q, cand, op, ref.rank[cand]):
+                return cand, op
+            continue
         if dist == 1:
             if (op := _edit_op(q, cand)) and not _another_word(q, cand, op, ref.rank[cand]):
                 return cand, op
@@ -603,11 +674,13 @@ def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
                 return cand, "repetition"
             if ref.rank[cand] <= VERSION_RANK and _version_bump(q, cand):
                 return cand, "version-bump"
-            if weak is None and ref.rank[cand] <= WEAK_RANK and len(_collapse(cand)) >= 6:
+            if weak is None and len(_collapse(cand)) >= 6:
                 (qs, qc), (cs, cc) = _split_scope(q), _split_scope(cand)
-                if qs == cs and (op := _weak_edit(qc, cc)) and not _another_word(q, cand, op, ref.rank[cand]):
+                if (qs == cs and (op := _weak_edit(qc, cc)) and not _another_word(q, cand, op, ref.rank[cand])
+                        and (ref.rank[cand] <= WEAK_RANK or _weak_far_ok(qc, cc, op))):
                     weak = (cand, op)
-        elif dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand):
+        elif (dist == 2 and weak is None and ref.rank[cand] <= WEAK_RANK and _two_edits(q, cand)
+              and not _is_word(q)):
             weak = (cand, "two-edits")
     return weak
 

@@ -73,11 +73,56 @@ def test_not_squats_by_the_name_alone(name, eco):
     assert match_typosquat(name, eco, known=set())[0] is None, name
 
 
-def test_weak_edits_need_a_very_popular_long_target():
-    # only the rank/length gate decides weak kinds: a target outside the top 1,000 never matches
-    ref = ("zzpadding",) * 1500 + ("somelibrary",)
-    assert match_typosquat("somelibrery", "pypi", reference=ref, known=set())[0] is None
-    assert match_typosquat("somelibrery", "pypi", reference=("somelibrary",), known=set())[0].kind == "vowel-swap"
+def _ranked(name: str, rank: int) -> tuple[str, ...]:
+    """A made-up reference list where `name` sits at `rank`."""
+    return ("zzpadding",) * (rank - 1) + (name,)
+
+
+def test_weak_edits_below_the_top_1000_must_still_read_as_the_name():
+    far = _ranked("somelibrary", 1501)
+    # a vowel for a vowel, any letter inside the name: the same name misspelt
+    assert match_typosquat("somelibrery", "pypi", reference=far, known=set())[0].kind == "vowel-swap"
+    assert match_typosquat("somelibrxry", "pypi", reference=far, known=set())[0].kind == "substitution"
+    # another letter at an end makes a sibling name below the top 1,000 (jaxlib/jaxlie) ...
+    assert match_typosquat("somelibrarx", "pypi", reference=far, known=set())[0] is None
+    assert match_typosquat("sxmelibrary", "pypi", reference=far, known=set())[0] is None
+    # ... and a plausible slip of a very popular one
+    assert match_typosquat("somelibrarx", "pypi", reference=("somelibrary",), known=set())[0].kind == "substitution"
+    # a sound-alike letter at an end is deliberate (pycerial)
+    assert match_typosquat("somelibrark", "pypi", reference=_ranked("somelibrarc", 1501), known=set())[0].kind == "substitution"
+    # the first or last letter of a long name dropped
+    assert match_typosquat("omelibrary", "pypi", reference=far, known=set())[0].kind == "omission"
+
+
+def test_an_english_word_is_another_word_not_a_slip():
+    """unicorn/uvicorn, identity/identify: the neighbour is a word, the squat is not."""
+    ref = ("identitu",)  # made up: y and u are keyboard neighbours
+    assert match_typosquat("identity", "pypi", reference=ref, known=set())[0] is None
+    assert match_typosquat("identiti", "pypi", reference=ref, known=set())[0].kind == "replacement-keyboard"
+    # py + a word names a binding (pylast); words inside many-word names still count (scikit-lean)
+    assert match_typosquat("pylast", "pypi", reference=("pykast",), known=set())[0] is None
+    assert match_typosquat("scikit-lean", "pypi", known=set())[0].target == "scikit-learn"
+
+
+def test_four_letter_names_only_slips_inside_the_name():
+    ref = ("qvtz",)
+    assert match_typosquat("qtvz", "pypi", reference=ref, known=set())[0].kind == "transposition"
+    assert match_typosquat("qvtzz", "pypi", reference=ref, known=set())[0].kind == "repetition"
+    assert match_typosquat("vqtz", "pypi", reference=ref, known=set())[0] is None  # first letter moved
+    assert match_typosquat("qqvtz", "pypi", reference=ref, known=set())[0] is None  # first letter doubled
+    assert match_typosquat("qvtx", "pypi", reference=ref, known=set())[0] is None  # a letter replaced: another name
+
+
+def test_sibling_shapes_below_the_top_1000():
+    # a letter added at the end (behave/behavex) or dropped from a short name (djlint/dlint)
+    assert match_typosquat("behavox", "pypi", reference=_ranked("behavo", 1501), known=set())[0] is None
+    assert match_typosquat("behavox", "pypi", reference=("behavo",), known=set())[0].kind == "insertion"
+    assert match_typosquat("dlinq", "pypi", reference=_ranked("djlinq", 1501), known=set())[0] is None
+    # a letter dropped inside a long name is still a slip at any rank
+    assert match_typosquat("somelibary", "pypi", reference=_ranked("somelibrary", 1501), known=set())[0].kind == "omission"
+    # another first letter: a sibling below the top 100 (asgiref/wsgiref), a slip above
+    assert match_typosquat("asgiqef", "pypi", reference=_ranked("wsgiqef", 150), known=set())[0] is None
+    assert match_typosquat("asgiqef", "pypi", reference=("wsgiqef",), known=set())[0].kind == "replacement-keyboard"
 
 
 def test_npm_separators_count_only_when_dropped():
@@ -101,13 +146,18 @@ def test_more_squat_shapes(name, target, kind):
 @pytest.mark.parametrize("name", [
     "pytest-csv", "faiss-gpu", "httpx-oauth",  # a short word of a many-word name changed
     "pyshark", "pylink", "pyjdbc",  # py + a short word, one letter replaced
-    "names", "romkan", "dlint",  # short names below the top 1,000: a letter replaced, added, dropped
+    "names", "dlint",  # short names below the top 1,000: a letter replaced or dropped
+    "unicorn", "identity", "scheduler",  # English words one letter from a popular name
+    "behavex", "pystack",  # a letter added at the end of a name below the top 1,000
+    "jaxlie", "spglib",  # another letter at an end of a name below the top 1,000 (no vowel, no sound-alike)
     "config-parser", "json-diff",  # a separator added to a name below the top 100
     "slugify", "kafka",  # an affix dropped: how import names and short names look
     "aliyun-python-sdk-core-v3",  # a version tag: legitimate major-version packages look like this
     "pyredis", "pyboto3",  # py glued to a short name: the usual way to name a binding
     "beautifulsoup",  # a dropped trailing digit is a version sibling
     "aresponses", "cchardet",  # async / C variants
+    "py-redis", "py-bcrypt",  # `py-` + a name: how old bindings were named
+    "user-agent",  # the singular of the last word of a many-word name
     "fasta2a", "google-cloud-dns", "pytest-cover",  # two edits: only in long one-word names
 ])
 def test_legitimate_neighbours_judged_as_unknown(name):
