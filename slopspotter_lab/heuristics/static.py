@@ -263,7 +263,7 @@ def _assigned_strings(nodes: list[ast.AST]) -> dict[str, str]:
     return out
 
 
-_SEVERITY_ORDER = ("info", "low", "high")
+_SEVERITY_ORDER = ("info", "low", "medium", "high")
 
 
 def _process_severity(call: ast.Call, commands: "pyflow.Commands | None" = None) -> tuple[str, str]:
@@ -583,8 +583,30 @@ def analyze_js(rel: str, text: str, role: str) -> list[Indicator]:
         if JS_NETWORK.search(text):
             out.append(_ind("setup_network", "high", f"{rel} (run at install) uses the network"))
         if JS_PROCESS.search(text):
-            out.append(_ind("setup_process", "high", f"{rel} (run at install) starts processes"))
+            sev, what = _js_process_severity(text)
+            out.append(_ind("setup_process", sev, f"{rel} (run at install) {what}"))
     return out
+
+
+JS_PROCESS_CALL = re.compile(r"\b(?:execSync|execFileSync|spawnSync|execFile|spawn|exec|fork)\s*\(([^)]{0,300})\)")
+JS_STRING = re.compile(r"""(['"`])((?:\\.|(?!\1).){0,300}?)\1""")
+
+
+def _js_process_severity(text: str) -> tuple[str, str]:
+    """How bad an install script's process starts look, from the command strings of each call
+    (as for setup.py): `execFileSync("git", ["--version"])` is a build step, `exec("curl ...|sh")`
+    is not; a command built at run time stays medium, and a child_process with no call we can read
+    high, as before."""
+    calls = JS_PROCESS_CALL.findall(text)
+    if not calls:
+        return "high", "starts processes"
+    found = []
+    for args in calls:
+        strings = [m.group(2) for m in JS_STRING.finditer(args)]
+        computed = not strings or "${" in args
+        found.append(("medium", "starts a process with a computed command") if computed
+                     else _command_severity(" ".join(strings)))
+    return max(found, key=lambda sw: _SEVERITY_ORDER.index(sw[0]))
 
 
 def summarize(inds: list[Indicator]) -> list[Indicator]:

