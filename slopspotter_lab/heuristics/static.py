@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..ecosystems import Ecosystem
-from ..indicators import Indicator
+from ..indicators import SEVERITY_RANK, Indicator
 from . import pyflow
 from .scripts import LIFECYCLE, install_scripts
 
@@ -263,14 +263,16 @@ def _assigned_strings(nodes: list[ast.AST]) -> dict[str, str]:
     return out
 
 
-_SEVERITY_ORDER = ("info", "low", "medium", "high")
+def _worst(found) -> tuple[str, str]:
+    """The most severe of (severity, what) pairs."""
+    return max(found, key=lambda sw: SEVERITY_RANK[sw[0]])
 
 
 def _process_severity(call: ast.Call, commands: "pyflow.Commands | None" = None) -> tuple[str, str]:
     """How bad a build-time process call looks, from its command text: its strings, what its names
     hold, or what the callers of its helper function pass (the worst of them)."""
     texts = commands.texts(call) if commands else [_strings_in(call)]
-    return max((_command_severity(t) for t in texts), key=lambda sw: _SEVERITY_ORDER.index(sw[0]))
+    return _worst(_command_severity(t) for t in texts)
 
 
 def _command_severity(text: str) -> tuple[str, str]:
@@ -546,7 +548,7 @@ def analyze_text(rel: str, text: str, role: str) -> list[Indicator]:
         m = gated_search(pattern, text, lower, gates)
         if m:
             line = text.count("\n", 0, m.start()) + 1
-            severity = "critical" if build else (sev if build else _sev(sev, role))
+            severity = "critical" if build else _sev(sev, role)
             if pattern is RAW_IP_URL and not build:
                 # extractors and docs name public IPs; a beacon's file talks to the network itself
                 talks = not rel.endswith((".py", ".pyw")) or _PY_NET.search(text) or _PY_NET_IMPORT.search(text)
@@ -606,7 +608,7 @@ def _js_process_severity(text: str) -> tuple[str, str]:
         computed = not strings or "${" in args
         found.append(("medium", "starts a process with a computed command") if computed
                      else _command_severity(" ".join(strings)))
-    return max(found, key=lambda sw: _SEVERITY_ORDER.index(sw[0]))
+    return _worst(found)
 
 
 def summarize(inds: list[Indicator]) -> list[Indicator]:
@@ -614,8 +616,6 @@ def summarize(inds: list[Indicator]) -> list[Indicator]:
 
     A big package repeating a benign pattern in 50 files must not look 50 times as bad.
     """
-    from ..indicators import SEVERITY_RANK
-
     groups: dict[str, list[Indicator]] = {}
     for i in inds:
         groups.setdefault(i.id, []).append(i)

@@ -108,10 +108,11 @@ def resource_indicators(run, phases: list[dict], rows: list[dict]) -> list[Indic
                f"the {phase} phase was SIGKILLed without a deadline (the OOM killer at the memory limit)")
         found.append(_abuse("memory", f"{why} ({sum(mem.values())} allocations failed with ENOMEM)", phase))
     disk = _failed_calls(rows, WRITE_CALLS, {"ENOSPC", "EDQUOT"})
-    if details.get("disk_full") or disk or from_text("disk"):
-        phase = (disk.most_common(1)[0][0] if disk else None) or from_text("disk")
+    disk_text = from_text("disk")
+    if details.get("disk_full") or disk or disk_text:
+        phase = (disk.most_common(1)[0][0] if disk else None) or disk_text
         found.append(_abuse("disk", f"disk limit hit: {sum(disk.values())} writes failed with ENOSPC" if disk else
-                            "disk limit hit: 'No space left on device' in the output" if from_text("disk") else
+                            "disk limit hit: 'No space left on device' in the output" if disk_text else
                             "disk limit hit (the sandbox reported its scratch full)", phase))
     flooded = [p for p in phases or [] if p.get("output_truncated")]
     if details.get("output_truncated") or flooded:

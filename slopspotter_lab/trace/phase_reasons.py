@@ -91,8 +91,9 @@ def failure_reason(phase: dict) -> str | None:
         if "console scripts" in tail or "bin entries" in tail:
             return "no_entry_points"
         return "skipped"
-    if _python_reason(tail):
-        return _python_reason(tail)
+    python = _python_reason(tail)
+    if python:
+        return python
     if "SyntaxError" in tail and _PY2_SYNTAX.search(tail):
         return "python2_syntax"
     module = _module_reason(tail)
