@@ -199,23 +199,22 @@ def _done(path: Path) -> set[str]:
         return {r["path"] for r in csv.DictReader(fh)}
 
 
-def _archive_for(workdir: Path, index: dict, row: dict) -> Path | None:
-    rec = index.get(row["path"])
-    if not rec or not rec.get("archive"):
-        return None
-    path = workdir / rec["archive"]
-    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
+def _verified(path: Path | None, sha256: str) -> Path | None:
+    """`path` if it is a file whose sha256 is the row's (the artifact the static row was made from)."""
+    if path is None or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
         return None
     return path
+
+
+def _archive_for(workdir: Path, index: dict, row: dict) -> Path | None:
+    rec = index.get(row["path"])
+    return _verified(workdir / rec["archive"] if rec and rec.get("archive") else None, row["sha256"])
 
 
 def _benign_archive(cache: Path, manifest: dict, row: dict) -> Path | None:
     """The cached sdist a benign static row was made from, if it is there with the row's sha256."""
     rec = manifest.get(row["name"])
-    path = cache / rec["file"] if rec else None
-    if path is None or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
-        return None
-    return path
+    return _verified(cache / rec["file"] if rec else None, row["sha256"])
 
 
 def _todo(args, workdir: Path) -> tuple[list[dict], list[tuple[dict, Path | None]]]:
@@ -249,13 +248,12 @@ def run(args) -> int:
     local_dir = workdir / "dynamic"
     local_dir.mkdir(exist_ok=True)
     chosen, todo = _todo(args, workdir)
-    done = _done(args.out)
     missing = [r["path"] for r, a in todo if a is None]
     todo = [(r, a) for r, a in todo if a is not None]
     if missing:
         print(f"{len(missing)} sampled artifacts have no archive with the row's sha256 (malware: a lone file, or "
               f"not extracted: run malregistry.py extract; benign: run benign.py fetch); skipped", file=sys.stderr)
-    print(f"{len(chosen)} families sampled, {len(done)} already scanned, {len(todo)} to scan "
+    print(f"{len(chosen)} families sampled, {len(chosen) - len(todo) - len(missing)} already scanned, {len(todo)} to scan "
           f"with {args.workers} worker(s), {args.timeout:.0f} s each", file=sys.stderr)
     lock = threading.Lock()
     new_file = not args.out.exists()
