@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -149,17 +150,17 @@ def prefetch_declared(artifact: Path, deps: Path, own_name: str | None = None, s
 _BUILD_TOOL_NAMES = {"setuptools", "wheel"}
 
 
-def _bundled_popular() -> set[str]:
+@lru_cache(maxsize=1)
+def _bundled_popular() -> frozenset[str]:
     """Canonical names of the popular PyPI list that ships inside the package (never a user copy:
     which names may be fetched must not depend on a writable data directory)."""
     from packaging.utils import canonicalize_name
 
-    from ..heuristics.popular import BUNDLED_DIR, FILES
     from ..ecosystems import Ecosystem
+    from ..heuristics.popular import BUNDLED_DIR, FILES, parse_list
 
     doc = json.loads((BUNDLED_DIR / FILES[Ecosystem.PYPI]).read_text())
-    rows = doc.get("rows", doc) if isinstance(doc, dict) else doc
-    return {canonicalize_name(r["project"] if isinstance(r, dict) else r) for r in rows}
+    return frozenset(canonicalize_name(n) for n in parse_list(doc))
 
 
 def _fetch_cached(requirement: str, deps: Path, sdists: int = 2) -> dict:
