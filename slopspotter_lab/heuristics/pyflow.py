@@ -32,6 +32,9 @@ EXEC_NAMES = {"exec", "eval", "execfile", "compile"}
 DECODE_CALLS = {"b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "decodestring",
                 "urlsafe_b64decode", "fromhex", "unhexlify", "a2b_base64", "a2b_hex", "decompress", "loads",
                 "chr", "b64decode", "rot13", "translate", "reversed"}
+# the decoders that turn their argument into hidden text (loads, chr, translate, reversed count only
+# in the patterns that name them)
+DECODES_ARGUMENT = DECODE_CALLS - {"loads", "chr", "translate", "reversed"}
 # identity of the machine and its user (what beacons send); single settings (os.getenv('HTTP_PROXY'))
 # and paths are not: network libraries read those all the time
 HOST_CALLS = {"getpass.getuser", "socket.gethostname", "platform.node", "os.getlogin", "os.uname", "gethostname",
@@ -238,7 +241,7 @@ def _labels(node: ast.AST, taint: dict, c: _Collector, source, scopes: "_Scopes 
             out |= c.local_funcs.get(name, set()) - {"DECF"}
             if _is_network(name):
                 out.add(NET)
-            decoder = tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") or \
+            decoder = tail in DECODES_ARGUMENT or \
                 tail == "loads" and "marshal" in name or name.endswith("codecs.decode") or \
                 tail == "decode" and sub.args and isinstance(sub.args[0], ast.Constant) and \
                 str(sub.args[0].value).lower() in _TEXT_DECODERS or \
@@ -304,7 +307,7 @@ def _local_helpers(kinds: dict[type, list[ast.AST]], flows: FileFlows, c: _Colle
             if lo <= line <= hi:
                 if _is_network(name) or NET in c.local_funcs.get(name, ()):
                     got.add(NET)
-                if tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed"):
+                if tail in DECODES_ARGUMENT:
                     got.add("DECF")  # decodes its argument: DEC when a caller passes a literal
         if got:
             c.local_funcs[fn.name] = got
@@ -317,7 +320,7 @@ _ENV_DUMP = re.compile(r"environ\.(?:items|copy)\b|\(\s*(?:os\.)?environ\s*[,)]"
 def _may_source(name: str, call: ast.Call) -> bool:
     """A call that can start a flow (the sources `_labels` knows): a fetch, a decoder, host identity."""
     tail = _tail(name)
-    return _is_network(name) or tail in DECODE_CALLS and tail not in ("loads", "chr", "translate", "reversed") \
+    return _is_network(name) or tail in DECODES_ARGUMENT \
         or _is_host(name) or _is_marshal(name) or name in DOWNLOAD_TO_FILE or name.endswith("codecs.decode") \
         or tail == "decode" and bool(call.args) and isinstance(call.args[0], ast.Constant) \
         and str(call.args[0].value).lower() in _TEXT_DECODERS
