@@ -455,28 +455,61 @@ def _version_bump(q: str, t: str) -> bool:
             and q[-1] != t[-1] and q[-2].isalpha())
 
 
+def _swap_editops(a: str, b: str) -> list[tuple[str, int, int]] | None:
+    """Edit operations turning `a` into `b` where an adjacent swap counts as one ("swap") - the
+    optimal string alignment path - or None when no swap is on that path. Levenshtein's
+    alignment splits a swap into two replacements, so `playwrgith` read as four edits."""
+    n, m = len(a), len(b)
+    d = [[i + j if not i * j else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    ops, i, j = [], n, m
+    while i or j:
+        if (i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1] and a[i - 1] != b[j - 1]
+                and d[i][j] == d[i - 2][j - 2] + 1):
+            ops.append(("swap", i - 2, j - 2))
+            i, j = i - 2, j - 2
+        elif i and j and d[i][j] == d[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
+            if a[i - 1] != b[j - 1]:
+                ops.append(("replace", i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif i and d[i][j] == d[i - 1][j] + 1:
+            ops.append(("delete", i - 1, j))
+            i -= 1
+        else:
+            ops.append(("insert", i, j - 1))
+            j -= 1
+    return ops[::-1] if any(op[0] == "swap" for op in ops) else None
+
+
 def _two_edits(q: str, t: str) -> bool:
-    """Two slips in a long name (tensofklow): same first letter and word count, and each edit a
-    slip (a dropped letter, a doubled or neighbouring key, a vowel, half of a swap)."""
+    """Two slips in a long name (tensofklow, tensrflwo): same first letter and word count, and
+    each edit a slip (a dropped letter, a doubled or neighbouring key, a vowel, a swap)."""
     from rapidfuzz.distance import Levenshtein
 
     if not (len(t) >= TWO_EDIT_LEN and q[:1] == t[:1] and not any(c in SEPARATORS for c in q + t)
             and not _digit_only(q, t)):
         return False  # two changes in a short or many-word name make another word (pytest-cov/-cpp)
     free = 1  # one edit may be any letter away from the first
-    for op in Levenshtein.editops(t, q):
-        if op.tag == "delete":
-            ok = 0 < op.src_pos < len(t) - 1 and t[op.src_pos] not in SEPARATORS
-        elif op.tag == "insert":
-            c, p = q[op.dest_pos], op.dest_pos
+    ops = _swap_editops(t, q) or [(op.tag, op.src_pos, op.dest_pos) for op in Levenshtein.editops(t, q)]
+    for tag, src, dest in ops:
+        if tag == "swap":
+            ok = src > 0
+        elif tag == "delete":
+            ok = 0 < src < len(t) - 1 and t[src] not in SEPARATORS
+        elif tag == "insert":
+            c, p = q[dest], dest
             around = {q[p - 1] if p else "", q[p + 1] if p + 1 < len(q) else ""}
             ok = p > 0 and (c in around or bool(KEYBOARD.get(c, set()) & around))
         else:
-            x, y, p = t[op.src_pos], q[op.dest_pos], op.src_pos
+            x, y, p = t[src], q[dest], src
             ok = (y in KEYBOARD.get(x, ()) or frozenset((x, y)) in _HOMO_CHARS
                   or (x in "aeiou" and y in "aeiou") or y in {t[p - 1] if p else "", t[p + 1] if p + 1 < len(t) else ""})
         if not ok:
-            if free and (op.src_pos if op.tag != "insert" else op.dest_pos) > 0:
+            if free and (src if tag != "insert" else dest) > 0:
                 free -= 1
                 continue
             return False

@@ -29,6 +29,8 @@ def _lists():
     ("boto33", "pypi", "boto3", "repetition", "high"),
     ("scikit-learns", "pypi", "scikit-learn", "plural", "medium"),
     ("tensoorflw", "pypi", "tensorflow", "two-edits", "medium"),
+    ("tensrflwo", "pypi", "tensorflow", "two-edits", "medium"),  # a swap and a dropped letter
+    ("playwrgith", "pypi", "playwright", "two-edits", "medium"),  # two swaps
     ("equests", "pypi", "requests", "omission", "high"),  # first letter dropped, top name
     ("urllib3-secure-lite", "pypi", "urllib3", "combosquat", "medium"),
     ("requests-latest", "pypi", "requests", "combosquat", "medium"),
@@ -67,6 +69,7 @@ def test_established_neighbours_and_old_names_as_check_runs(name, eco):
     ("elasticsearch8", "pypi"), ("pyside2", "pypi"),  # version siblings below the very top
     ("grequests", "pypi"), ("aiopath", "pypi"),  # a leading letter makes a sibling name
     ("django-filter-extra", "pypi"), ("pytest-cov-report", "pypi"),  # plugins add meaningful words
+    ("etnsorflwo", "pypi"),  # a swap at the first letter is no slip of a long name
 ])
 def test_not_squats_by_the_name_alone(name, eco):
     """Judged as unknown names (known=set()): these shapes are how legitimate names look."""
@@ -163,3 +166,11 @@ def test_more_squat_shapes(name, target, kind):
 def test_legitimate_neighbours_judged_as_unknown(name):
     """Real packages ranked 5,001-15,000 that an earlier detector flagged (dev false alarms)."""
     assert match_typosquat(name, "pypi", known=set())[0] is None, name
+
+
+def test_swap_editops_count_a_swap_as_one_edit():
+    from slopspotter_lab.heuristics.typosquat import _swap_editops
+
+    assert _swap_editops("tensorflow", "tensrflwo") == [("delete", 4, 4), ("swap", 8, 7)]
+    assert _swap_editops("playwright", "playwrgith") == [("swap", 6, 6), ("swap", 8, 8)]
+    assert _swap_editops("tensorflow", "tensoorflw") is None  # no swap: Levenshtein's alignment
