@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"slopspotter-lab {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_check_parser, _guard_parser, _scan_parser, _batch_parser, _host_parsers, _manifest_parser,
+                _images_parser, _doctor_parser, _config_parser, _cleanup_parser, _data_parser, _debug_parser):
+        add(sub)
+    return p
 
+
+def _check_parser(sub) -> None:
+    """`check`: names, files and text, with the policy options."""
     c = sub.add_parser("check", help="heuristic check of package names (fast, no sandbox)")
     # NAME arguments are validated by parse_spec, so "--index-url=x" after "--" is refused
     # with a clear message instead of being taken for an option.
@@ -90,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(NAMEs are then dependency files; none: every changed one)")
     c.add_argument("--base", metavar="REF", help="git ref to compare with for --only-new (e.g. origin/main, HEAD)")
 
+
+def _guard_parser(sub) -> None:
+    """`guard`: check an install command, then run it only if safe."""
     g = sub.add_parser("guard", help="check what an install command would bring in, then run it only if safe",
                        usage="slopspotter-lab guard [--fail-on RISK] [--allow-unverified] [--deep] -- pip install ...")
     g.add_argument("--fail-on", choices=["low", "medium", "high"], default="high",
@@ -104,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     _policy_args(g)
     g.add_argument("install_command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
+
+def _scan_parser(sub) -> None:
+    """`scan`: one deep scan in a sandbox."""
     s = sub.add_parser("scan", help="deep scan: install and import inside a sandbox, traced")
     s.add_argument("target", metavar="NAME|PATH")
     s.add_argument("--ecosystem", "-e", default="pypi")
@@ -116,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--trace-mode", choices=["strace", "gvisor"], default=None,
                    help="how to trace (gvisor backend only: its own syscall log, invisible to the package)")
 
+
+def _batch_parser(sub) -> None:
+    """`batch`: a CSV of names, resumable."""
     b = sub.add_parser("batch", help="scan a CSV of names (columns name, ecosystem, optional version)")
     b.add_argument("input", metavar="IN.csv")
     b.add_argument("--out", required=True, metavar="OUT.(parquet|csv|jsonl)")
@@ -128,9 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--store", metavar="DIR", help="results store directory (default: next to --out)")
     b.add_argument("--no-progress", action="store_true")
 
+
+def _host_parsers(sub) -> None:
+    """`host` and `mcp`: the servers other programs start."""
     sub.add_parser("host", help="the native messaging host (framed JSON on stdin/stdout)")
     sub.add_parser("mcp", help="MCP server for coding agents (stdio; needs the mcp extra)")
 
+
+def _manifest_parser(sub) -> None:
+    """`install-manifests`: register the native host with a browser."""
     m = sub.add_parser("install-manifests", help="register the native host with a browser")
     m.add_argument("browser", choices=["firefox", "chrome", "chromium", "edge", "all"])
     m.add_argument("--extension-id", action="append", dest="extension_ids", metavar="ID",
@@ -141,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Chromium/Chrome/Edge started with --user-data-dir DIR: write DIR/NativeMessagingHosts")
     m.add_argument("--host-path", help="executable the browser starts (default: this install's)")
 
+
+def _images_parser(sub) -> None:
+    """`images build`: the sandbox images."""
     i = sub.add_parser("images", help="build the sandbox images")
     isub = i.add_subparsers(dest="images_command", metavar="ACTION")
     ib = isub.add_parser("build", help="build images (python, node, vm or all)")
@@ -150,18 +175,30 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--mirror", help="distribution mirror URL")
     ib.add_argument("--force", action="store_true")
 
+
+def _doctor_parser(sub) -> None:
+    """`doctor`: which backends work here."""
     doc = sub.add_parser("doctor", help="which backends work here, and why not")
     doc.add_argument("--quick", action="store_true", help="skip starting a VM from its saved state")
 
+
+def _config_parser(sub) -> None:
+    """`config show`: the policy file in force."""
     cf = sub.add_parser("config", help="the team policy file in force ([tool.slopspotter] / .slopspotter.toml)")
     cfsub = cf.add_subparsers(dest="config_command", metavar="ACTION")
     cs = cfsub.add_parser("show", help="print the policy in force and where it came from")
     cs.add_argument("--format", "-f", choices=["text", "json"], default="text")
     _policy_args(cs)
 
+
+def _cleanup_parser(sub) -> None:
+    """`cleanup`: stray sandboxes and temp files."""
     cl = sub.add_parser("cleanup", help="remove stray containers, VMs, overlays and temp files")
     cl.add_argument("--all", action="store_true", help="also remove leftovers whose owner still runs")
 
+
+def _data_parser(sub) -> None:
+    """`data`: the popular lists and OSV export."""
     d = sub.add_parser("data", help="popular-package reference lists")
     dsub = d.add_subparsers(dest="data_command", metavar="ACTION")
     du = dsub.add_parser("update", help="refresh the popular lists from upstream")
@@ -170,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="instead: download OSV's export of ECOSYSTEM (pypi, npm) and keep its malware advisories")
     dsub.add_parser("info", help="where the lists are read from, and how old they are")
 
+
+def _debug_parser(sub) -> None:
+    """`debug-scan`: the original debug entry point."""
     dbg = sub.add_parser("debug-scan", help="the original debug entry point: blend a heuristic risk with a deep scan")
     dbg.add_argument("--package", required=True)
     dbg.add_argument("--language", default="python")
@@ -177,7 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
     dbg.add_argument("--score", type=float, default=0.0)
     dbg.add_argument("--vm-image-path")
     dbg.add_argument("--timeout", type=_positive_float, default=120.0)
-    return p
 
 
 def _load_handler(command: str):

@@ -118,13 +118,19 @@ def explain_impl(result: Optional[dict] = None, name: Optional[str] = None, ecos
 
 def build_server():
     """The MCPServer with its tools and resources (imported lazily: the `mcp` extra)."""
-    import anyio
-    from mcp.server.mcpserver import Context, MCPServer
-    from pydantic import Field
-    from typing_extensions import Annotated
+    from mcp.server.mcpserver import MCPServer
 
     server = MCPServer(name="slopspotter-lab", version=__version__, instructions=INSTRUCTIONS)
-    scan_lock = anyio.Lock()
+    _check_tools(server)
+    _scan_tool(server)
+    _resources(server)
+    return server
+
+
+def _check_tools(server) -> None:
+    """check_packages, check_text and explain: the native host's check paths (fast, no sandbox)."""
+    from pydantic import Field
+    from typing_extensions import Annotated
 
     @server.tool(title="Check package names")
     def check_packages(
@@ -147,6 +153,27 @@ def build_server():
         """Find every install command (pip, uv, poetry, pipx, conda, npm, yarn, pnpm, bun ...)
         in the text and check each package it installs. Use it on a command before running it."""
         return check_text_impl(text, ecosystem, offline)
+
+    @server.tool(title="Explain a result")
+    def explain(
+        result: Annotated[Optional[dict[str, Any]], Field(description="a record from check_packages/check_text or a scan_package report")] = None,
+        name: Annotated[Optional[str], Field(description="or: a package name to check and explain")] = None,
+        ecosystem: S.Ecosystem = "pypi",
+        offline: bool = False,
+    ) -> S.Explanation:
+        """The indicators behind a verdict, most influential first, with their evidence and
+        what each indicator id means."""
+        return explain_impl(result, name, ecosystem, offline)
+
+
+def _scan_tool(server) -> None:
+    """scan_package: one sandbox at a time, with progress and a deadline past which it is abandoned."""
+    import anyio
+    from mcp.server.mcpserver import Context
+    from pydantic import Field
+    from typing_extensions import Annotated
+
+    scan_lock = anyio.Lock()
 
     @server.tool(title="Deep scan a package in a sandbox")
     async def scan_package(
@@ -183,17 +210,9 @@ def build_server():
         await ctx.report_progress(total, total, f"{name}: done in {time.monotonic() - started:.0f} s")
         return scan_report(scan)
 
-    @server.tool(title="Explain a result")
-    def explain(
-        result: Annotated[Optional[dict[str, Any]], Field(description="a record from check_packages/check_text or a scan_package report")] = None,
-        name: Annotated[Optional[str], Field(description="or: a package name to check and explain")] = None,
-        ecosystem: S.Ecosystem = "pypi",
-        offline: bool = False,
-    ) -> S.Explanation:
-        """The indicators behind a verdict, most influential first, with their evidence and
-        what each indicator id means."""
-        return explain_impl(result, name, ecosystem, offline)
 
+def _resources(server) -> None:
+    """The model card and the indicator registry."""
     @server.resource("slopspotter://model-card", name="model-card", title="Model card",
                      description="the scoring model in use: data, held-out metrics, thresholds, limits",
                      mime_type="text/markdown")
@@ -213,8 +232,6 @@ def build_server():
         return json.dumps([{"id": s.id, "source": s.source, "severity": s.severity,
                             "description": s.description, "feature": s.feature} for s in REGISTRY.values()],
                           indent=1)
-
-    return server
 
 
 def serve(scan=None) -> int:
