@@ -71,6 +71,7 @@ _SPECS = (
     ("not_found", "heuristic", "high", "The name does not exist on the registry (a hallucinated or unclaimed name)."),
     ("import_name_confusion", "heuristic", "medium", "An import name used as a distribution name (opengl for PyOpenGL)."),
     ("typosquat", "heuristic", "high", "The name is a near miss of a popular package's name."),
+    ("established_neighbour", "heuristic", "info", "A near miss of a popular name, but the registry shows years of releases: a legitimate neighbour, not scored."),
     ("new_package", "heuristic", "medium", "The project or its release is only days old."),
     ("single_release", "heuristic", "low", "The project has a single release."),
     ("empty_description", "heuristic", "low", "The project has no real description."),

@@ -37,6 +37,12 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
         report.indicators += names.existence(spec, meta, offline)
         match, similar, _ = match_typosquat(spec.name, spec.ecosystem)
         report.similar_to = similar
+        history = metadata.established(meta) if match else None
+        if history:  # a long-established neighbour, not a squat: said, not scored
+            report.indicators.append(Indicator(
+                "established_neighbour", "info", f"{match.evidence}; but {spec.name} has been {history}",
+                extra={"target": match.target, "kind": match.kind}))
+            match = None
         if match:
             report.typosquat_of = report.suggestion = match.target
             report.suggestion_reason = f"a near miss of {match.target!r} ({match.kind.replace('-', ' ')})"

@@ -69,6 +69,28 @@ def maintainer_anomaly(meta, now):
     return None
 
 
+ESTABLISHED_DAYS = 2 * 365  # squats are taken down within days of being reported; years of history are not a squat's
+ESTABLISHED_RELEASES = 5
+ESTABLISHED_SPAN_DAYS = 365  # releases spread over a year, not a burst (nor a name parked years ago)
+
+
+def established(meta: PackageMetadata | None, now: datetime | None = None) -> str | None:
+    """Why the registry shows a long-established project (first upload 2+ years ago, 5+ releases
+    over 1+ year, no takedown status), or None. The upload dates are the index's, not the
+    uploader's, so a fresh squat cannot claim them."""
+    if (meta is None or meta.exists is not True or not meta.latest_upload
+            or meta.status in ("quarantined", "security-placeholder", "unpublished")):
+        return None
+    age = _age_days(meta, now or datetime.now(timezone.utc))
+    last = meta.latest_upload if meta.latest_upload.tzinfo else meta.latest_upload.replace(tzinfo=timezone.utc)
+    first = meta.first_upload if meta.first_upload.tzinfo else meta.first_upload.replace(tzinfo=timezone.utc)
+    if (age is None or age < ESTABLISHED_DAYS or meta.release_count < ESTABLISHED_RELEASES
+            or (last - first).days < ESTABLISHED_SPAN_DAYS):
+        return None
+    return (f"published since {first:%Y-%m} with {meta.release_count} releases "
+            f"(the latest {last:%Y-%m})")
+
+
 def _major(version: str) -> int | None:
     m = re.match(r"^v?(\d+)", version or "")
     return int(m.group(1)) if m else None

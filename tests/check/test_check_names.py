@@ -141,3 +141,40 @@ def test_not_found_name_gets_a_suggestion_with_reason(registry_env, pypi_json_se
     rec = chk.check_records(["openai-python-client"])[0]
     assert rec["exists"] is False and rec["suggestion"] == "openai"
     assert "openai" in rec["suggestion_reason"] and "descriptive words" in rec["suggestion_reason"]
+
+
+def _served(pypi_json_server, name: str, uploads: list[str]) -> None:
+    """Serve a made-up project `name` on the loopback JSON API with one release per upload date."""
+    from datetime import datetime, timezone
+
+    from tests.fixtures.registries import RECORDED
+
+    doc = json.loads((RECORDED / "six.json").read_text())
+    doc["info"].update(name=name, version=f"1.{len(uploads) - 1}.0")
+    template = next(iter(doc["releases"].values()))[0]
+    doc["releases"] = {f"1.{i}.0": [dict(template, upload_time_iso_8601=when, upload_time=when.rstrip("Z"))]
+                       for i, when in enumerate(uploads)}
+    doc["urls"] = doc["releases"][doc["info"]["version"]]
+    assert all(datetime.fromisoformat(u.replace("Z", "+00:00")) < datetime.now(timezone.utc) for u in uploads)
+    pypi_json_server.add(name, doc)
+
+
+def test_an_established_neighbour_is_no_squat_but_a_fresh_one_is(registry_env, pypi_json_server, pypi_server):
+    """Online, years of releases on the registry overrule the name: `pandos` published since 2015
+    is a legitimate neighbour of pandas (said, not scored); a two-day-old `pandos` is a squat."""
+    from datetime import datetime, timedelta, timezone
+
+    registry_env.setenv("SLOPSPOTTER_PYPI_URL", pypi_json_server.url)
+    registry_env.setenv("SLOPSPOTTER_PYPI_SIMPLE_URL", pypi_server.simple_url)
+    _served(pypi_json_server, "pandos", [f"{y}-03-01T10:00:00Z" for y in range(2015, 2024)])
+    fresh = (datetime.now(timezone.utc) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _served(pypi_json_server, "pandaz", [fresh])
+    old, new = chk.check_records(["pandos", "pandaz"])
+    assert old["exists"] is True and old["typosquat_of"] is None and "pandas" in old["similar_to"]
+    neighbour = [i for i in old["indicators"] if i["id"] == "established_neighbour"]
+    assert neighbour and neighbour[0]["severity"] == "info" and neighbour[0]["extra"]["target"] == "pandas"
+    assert "published since 2015-03 with 9 releases" in neighbour[0]["evidence"]
+    assert not [i for i in old["indicators"] if i["id"] == "typosquat"]
+    assert new["typosquat_of"] == "pandas" and {"typosquat", "new_package", "single_release"} <= {
+        i["id"] for i in new["indicators"]}
+    assert new["score"] > old["score"] and old["risk"] == "low"

@@ -61,3 +61,22 @@ def test_calver_and_long_history_are_not_version_jumps():
 def test_missing_or_unknown_packages_get_no_metadata_findings():
     assert analyze_metadata(_meta(exists=False, repository=None), NOW) == []
     assert analyze_metadata(_meta(exists=None, error="unreachable", repository=None), NOW) == []
+
+
+@pytest.mark.parametrize("kw,established", [
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=2000)}, True),
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=400)}, False),  # under two years old
+    ({"release_count": 3, "first_upload": NOW - timedelta(days=2000)}, False),  # too few releases
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=2000),
+      "latest_upload": NOW - timedelta(days=1900)}, False),  # a burst, then nothing: a parked name
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "status": "quarantined"}, False),
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "exists": None}, False),
+    ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "latest_upload": None}, False),
+])
+def test_established_needs_years_of_spread_releases(kw, established):
+    from slopspotter_lab.heuristics.metadata import established as why
+
+    got = why(_meta(**kw), NOW)
+    assert bool(got) is established
+    if established:
+        assert got.startswith("published since 2020-12 with 12 releases")
