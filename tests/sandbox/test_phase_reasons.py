@@ -125,12 +125,18 @@ def test_gvisor_scan_without_a_syscall_log_is_scored_as_unscanned_not_as_tamperi
     trace is never a clean scan)."""
     from slopspotter_lab.sandbox import gvisor_backend
     from slopspotter_lab.scan import _verdict, scan
+    from slopspotter_lab.trace.gvisor_log import find_boot_logs
 
+    real_logdir = gvisor_backend.RUNSC_LOGDIR
     monkeypatch.setattr(gvisor_backend, "RUNSC_LOGDIR", tmp_path / "no-logs-here")  # nothing is found there
     (tmp_path / "no-logs-here").mkdir()
     pkg = _sdist(tmp_path, "slop-quiet", "from setuptools import setup\nsetup(name='slop-quiet', "
                  "version='0.1.0', packages=['slop_quiet'])\n")
     r = scan(str(pkg), backend="gvisor", timeout=90)
+    real_logs = find_boot_logs(real_logdir, r.details.get("sandbox", {}).get("container_id", ""))
+    for path in real_logs:  # the log gVisor did write, which the scan was made to miss: not left behind
+        path.unlink(missing_ok=True)
+    assert real_logs, "gVisor wrote no log at all: the test did not hide one"
     assert r.backend == "gvisor" and r.phases, r.error
     assert "gVisor wrote no syscall log" in (r.error or "") and r.details["sandbox"]["trace_missing"]
     assert "tracer_tamper" not in {i.id for i in r.indicators}
