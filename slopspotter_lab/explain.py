@@ -27,6 +27,8 @@ def indicator_reason(ind: dict, record: dict | None = None) -> str:
     if iid == "typosquat":
         target = extra.get("target") or record.get("typosquat_of")
         return f"typosquat of {target}" if target else f"typosquat: {evidence}"
+    if iid == "established_neighbour" and extra.get("target"):
+        return f"near {extra['target']}, but {extra.get('history') or 'long established'}"
     if iid == "not_found":
         text = f"does not exist on {record.get('ecosystem') or 'the registry'}"
         guess = record.get("suggestion") or next(iter(record.get("similar_to") or []), None)

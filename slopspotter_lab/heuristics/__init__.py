@@ -41,7 +41,7 @@ def analyze(spec: PackageSpec, meta=None, artifact_path: Path | None = None, *,
         if history:  # a long-established neighbour, not a squat: said, not scored
             report.indicators.append(Indicator(
                 "established_neighbour", "info", f"{match.evidence}; but {spec.name} has been {history}",
-                extra={"target": match.target, "kind": match.kind}))
+                extra={"target": match.target, "kind": match.kind, "history": history}))
             match = None
         if match:
             report.typosquat_of = report.suggestion = match.target

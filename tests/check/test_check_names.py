@@ -10,6 +10,7 @@ import pytest
 
 from slopspotter_lab.cli import main
 from slopspotter_lab.ecosystems import looks_like_path, parse_spec
+from slopspotter_lab.explain import reason
 from slopspotter_lab.errors import InputError
 from slopspotter_lab.heuristics.suggest import suggest
 
@@ -175,6 +176,7 @@ def test_an_established_neighbour_is_no_squat_but_a_fresh_one_is(registry_env, p
     assert neighbour and neighbour[0]["severity"] == "info" and neighbour[0]["extra"]["target"] == "pandas"
     assert "published since 2015-03 with 9 releases" in neighbour[0]["evidence"]
     assert not [i for i in old["indicators"] if i["id"] == "typosquat"]
+    assert reason(old).startswith("near pandas, but published since 2015-03 with 9 releases"), reason(old)
     assert new["typosquat_of"] == "pandas" and {"typosquat", "new_package", "single_release"} <= {
         i["id"] for i in new["indicators"]}
     assert new["score"] > old["score"] and old["risk"] == "low"
