@@ -50,6 +50,11 @@ PY_AFFIXES = {
 }
 STRONG_OPS = {"omission", "repetition", "transposition", "replacement-keyboard",
               "replacement-homoglyph", "homoglyph", "insertion-keyboard", "vowel-insertion"}
+"""Deliberate one-letter slips and disguises: the only moves that count against the tail."""
+TAIL_MIN_LEN = 7
+"""The tail is the rest of the popular list below the reference: names squatted for their fame
+more than their downloads (beautifulsoup, pytorch, py-cord). Against it only a STRONG_OPS slip of
+a name of 7+ letters counts, and only where the reference offers no slip of its own."""
 
 
 def _collapse(name: str) -> str:
@@ -246,12 +251,12 @@ def _edit_op(q: str, cand: str) -> str | None:
 class _Reference:
     """Lookup structures over the reference names, built once per list."""
 
-    def __init__(self, names: Sequence[str], eco: Ecosystem):
+    def __init__(self, names: Sequence[str], eco: Ecosystem, first_rank: int = 1):
         self.eco = eco
         self.names = [normalize_name(n, eco) for n in names]
         self.rank = {}
         for i, n in enumerate(self.names):
-            self.rank.setdefault(n, i + 1)
+            self.rank.setdefault(n, i + first_rank)
         self.by_collapse: dict[str, str] = {}
         self.by_tokens: dict[tuple, str] = {}
         self.by_skeleton: dict[str, str] = {}
@@ -292,15 +297,22 @@ class _Reference:
 
 
 @lru_cache(maxsize=16)
-def _reference(eco: Ecosystem, names: tuple[str, ...]) -> _Reference:
-    """The index of an explicit reference list (small lists: tests, notebooks)."""
-    return _Reference(names, eco)
+def _reference(eco: Ecosystem, names: tuple[str, ...], first_rank: int = 1) -> _Reference:
+    """The index of an explicit reference list (small lists: tests, notebooks, benchmarks)."""
+    return _Reference(names, eco, first_rank)
 
 
 @lru_cache(maxsize=8)
 def _popular_reference(eco: Ecosystem, size: int, version: tuple) -> _Reference:
     """The index of the top `size` popular names, built once per version of the popular list."""
     return _Reference(reference_names(eco, size), eco)
+
+
+@lru_cache(maxsize=4)
+def _tail_reference(eco: Ecosystem, version: tuple) -> _Reference:
+    """The index of the popular list below the reference, ranked as on the list."""
+    size = REFERENCE_SIZE[eco]
+    return _Reference(popular_names(eco)[size:], eco, first_rank=size + 1)
 
 
 def reference_names(ecosystem, size: int | None = None) -> tuple[str, ...]:
@@ -541,8 +553,11 @@ def _combosquat(q: str, ref: "_Reference") -> str | None:
 
 
 def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = None,
-                    known: Iterable[str] | None = None) -> tuple[SquatMatch | None, list[str], str]:
-    """(the match or None, similar popular names, evidence); see find_typosquat."""
+                    known: Iterable[str] | None = None,
+                    tail: Sequence[str] | None = None) -> tuple[SquatMatch | None, list[str], str]:
+    """(the match or None, similar popular names, evidence); see find_typosquat. `tail`: the
+    names below an explicit `reference` (default: the rest of the popular list, or none when
+    `reference` is given)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
@@ -584,13 +599,19 @@ def match_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = N
     if match is None and not scope:
         hit = _combosquat(q, ref)
         match = (hit, "combosquat") if hit else None
+    rank = ref.rank
+    if (reference is None or tail is not None) and (match is None or SEVERITY.get(match[1]) != "high"):
+        below = (_tail_reference(eco, version) if reference is None  # a slip of a listed name beats
+                 else _reference(eco, tuple(tail), len(ref.names) + 1))  # a weak match of a top one
+        if q not in below.rank and (hit := _tail_match(q, below)):
+            match, rank = hit, below.rank
     if match is None:
         return None, similar, ""
     target, op = match
     if target not in similar:
         similar.insert(0, target)
     what = KIND_TEXT.get(op, op.replace("-", " "))
-    evidence = f"{name!r} looks like {target!r} (popular rank {ref.rank[target]}): {what}"
+    evidence = f"{name!r} looks like {target!r} (popular rank {rank[target]}): {what}"
     return SquatMatch(target, op, SEVERITY.get(op, "medium"), evidence), similar, evidence
 
 
@@ -690,6 +711,23 @@ def _py_glued(q: str, ref: "_Reference") -> str | None:
     return t if len(t) >= 6 and ref.rank.get(t, PY_GLUE_RANK + 1) <= PY_GLUE_RANK else None
 
 
+def _tail_match(q: str, tail: "_Reference") -> tuple[str, str] | None:
+    """A deliberate slip (STRONG_OPS) of a tail name of 7+ letters, the most popular one first;
+    changes that make another name (_another_word) do not count here either."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    hit = _structural_match(q, tail)
+    cands = [(hit[0], hit[1])] if hit and hit[1] == "homoglyph" else []
+    near = process.extract(q, tail.near_length(q), scorer=OSA.distance, score_cutoff=1, limit=None)
+    cands += [(c, _edit_op(q, c)) for c, dist, _ in sorted(near, key=lambda t: tail.rank[t[0]]) if dist == 1]
+    for cand, op in cands:
+        if (op in STRONG_OPS and len(_collapse(cand)) >= TAIL_MIN_LEN
+                and not _another_word(q, cand, op, tail.rank[cand])):
+            return cand, op
+    return None
+
+
 def _edit_match(q: str, near, ref: "_Reference") -> tuple[str, str] | None:
     """The best popular name one plausible slip away (or two, for long and very popular names)."""
     weak = None
@@ -723,7 +761,7 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
     """(popular name it imitates or None, similar popular names, evidence).
 
     `reference`: the popular names squats aim at (default: the top REFERENCE_SIZE of the
-    ecosystem's list). `known`: names that are established themselves and so never squats
+    ecosystem's list, and deliberate slips of the rest of it: _tail_match). `known`: names that are established themselves and so never squats
     (default: the whole popular list); pass an empty set to judge by the name alone.
     """
     match, similar, evidence = match_typosquat(name, ecosystem, reference=reference, known=known)

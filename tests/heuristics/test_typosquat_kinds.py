@@ -174,3 +174,34 @@ def test_swap_editops_count_a_swap_as_one_edit():
     assert _swap_editops("tensorflow", "tensrflwo") == [("delete", 4, 4), ("swap", 8, 7)]
     assert _swap_editops("playwright", "playwrgith") == [("swap", 6, 6), ("swap", 8, 8)]
     assert _swap_editops("tensorflow", "tensoorflw") is None  # no swap: Levenshtein's alignment
+
+
+@pytest.mark.parametrize("name,target,kind", [
+    ("beatuifulsoup", "beautifulsoup", "transposition"),  # a slip of a listed name beats two of beautifulsoup4
+    ("bitcionlib", "bitcoinlib", "transposition"),
+    ("bbitcoinlib", "bitcoinlib", "repetition"),
+])
+def test_slips_of_names_below_the_reference_count(name, target, kind):
+    """Names on the popular list below the top 5,000 are squatted for their fame (the tail)."""
+    match = match_typosquat(name, "pypi", known=set())[0]
+    assert match is not None and (match.target, match.kind, match.severity) == (target, kind, "high")
+    assert "popular rank" in match.evidence and f"rank {_rank(target)})" in match.evidence
+
+
+def _rank(name: str) -> int:
+    return list(dict.fromkeys(load_popular("pypi"))).index(name) + 1
+
+
+@pytest.mark.parametrize("name", ["bitcoinleb", "bitcoinlibs"])  # a vowel swap, a plural: weak moves
+def test_weak_changes_of_names_below_the_reference_do_not_count(name):
+    assert _rank("bitcoinlib") > 5000
+    assert match_typosquat(name, "pypi", known=set())[0] is None
+
+
+def test_tail_of_an_explicit_reference():
+    ref = ("zzpadding",)
+    match = match_typosquat("parsnipcaek", "pypi", reference=ref, tail=("parsnipcake",), known=set())[0]
+    assert (match.target, match.kind) == ("parsnipcake", "transposition") and "(popular rank 2)" in match.evidence
+    assert match_typosquat("parsnipcaek", "pypi", reference=ref, known=set())[0] is None  # no tail given
+    assert match_typosquat("carort", "pypi", reference=ref, tail=("carrot",), known=set())[0] is None  # < 7 letters
+    assert match_typosquat("parsnipcake", "pypi", reference=ref, tail=("parsnipcake",), known=set())[0] is None
