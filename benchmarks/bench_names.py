@@ -134,17 +134,17 @@ def main(argv=None) -> int:
         if not path.exists():
             continue
         ref = [normalize_name(n, eco) for n in reference_names(eco)]
-        rows = [r for r in csv.DictReader(open(path, encoding="utf-8")) if r["label"] == "squat"
-                and normalize_name(r["target"], eco) in set(ref) and args.split in (None, r["split"])]
+        listed = [normalize_name(n, eco) for n in load_popular(eco)]
+        on_list, in_ref = set(listed), set(ref)
+        squats = [r for r in csv.DictReader(open(path, encoding="utf-8")) if r["label"] == "squat"
+                  and normalize_name(r["target"], eco) in on_list and args.split in (None, r["split"])]
+        rows = [r for r in squats if normalize_name(r["target"], eco) in in_ref]
         table, missed = recall(rows, eco, ref, args.misses)
         print_recall(f"{eco}: recall with the right target, squats of the top {REFERENCE_SIZE[eco]:,} ({path.name})", table)
         if missed:
             print("misses:", "; ".join(missed))
-        listed = [normalize_name(n, eco) for n in load_popular(eco)]
-        rows = [r for r in csv.DictReader(open(path, encoding="utf-8")) if r["label"] == "squat"
-                and normalize_name(r["target"], eco) in set(listed) and args.split in (None, r["split"])]
-        table, _ = recall(rows, eco, listed, None)
-        print(f"\n{eco}: squats of any name on the popular list ({len(set(listed)):,} names; naive DL-1 against all of them)")
+        table, _ = recall(squats, eco, listed, None)
+        print(f"\n{eco}: squats of any name on the popular list ({len(on_list):,} names; naive DL-1 against all of them)")
         for (split, kind), (n, ours, base) in sorted(table.items()):
             if kind == "ALL":
                 print(f"{split:8} {'ALL':18} {n:5}  {pct(ours, n)}  {pct(base, n):>10}")

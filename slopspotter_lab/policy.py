@@ -318,10 +318,11 @@ def failing(records: Iterable[dict[str, Any]], fail_on: str | None) -> list[dict
 def release_age_indicator(meta, policy: Policy, now: datetime | None = None):
     """`release_too_new` when the resolved version was published less than `min-age` ago."""
     from .indicators import Indicator
+    from .registry.base import as_utc
 
     if policy.min_age is None or meta is None or not getattr(meta, "version_upload", None):
         return None
-    uploaded = meta.version_upload if meta.version_upload.tzinfo else meta.version_upload.replace(tzinfo=timezone.utc)
+    uploaded = as_utc(meta.version_upload)
     age = (now or datetime.now(timezone.utc)) - uploaded
     if age >= policy.min_age:
         return None

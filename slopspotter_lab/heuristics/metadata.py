@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 
 from ..indicators import Indicator
-from ..registry.base import PackageMetadata
+from ..registry.base import PackageMetadata, as_utc
 
 NEW_DAYS = 30
 RECENT_DAYS = 90
@@ -23,8 +23,7 @@ DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com",
 def _age_days(meta: PackageMetadata, now: datetime) -> float | None:
     if not meta.first_upload:
         return None
-    first = meta.first_upload if meta.first_upload.tzinfo else meta.first_upload.replace(tzinfo=timezone.utc)
-    return (now - first).total_seconds() / 86400
+    return (now - as_utc(meta.first_upload)).total_seconds() / 86400
 
 
 def new_package(meta, now):
@@ -78,14 +77,12 @@ def established(meta: PackageMetadata | None, now: datetime | None = None) -> st
     """Why the registry shows a long-established project (first upload 2+ years ago, 5+ releases
     over 1+ year, no takedown status), or None. The upload dates are the index's, not the
     uploader's, so a fresh squat cannot claim them."""
-    if (meta is None or meta.exists is not True or not meta.latest_upload
+    if (meta is None or meta.exists is not True or not meta.first_upload or not meta.latest_upload
             or meta.status in ("quarantined", "security-placeholder", "unpublished")):
         return None
-    age = _age_days(meta, now or datetime.now(timezone.utc))
-    last = meta.latest_upload if meta.latest_upload.tzinfo else meta.latest_upload.replace(tzinfo=timezone.utc)
-    first = meta.first_upload if meta.first_upload.tzinfo else meta.first_upload.replace(tzinfo=timezone.utc)
-    if (age is None or age < ESTABLISHED_DAYS or meta.release_count < ESTABLISHED_RELEASES
-            or (last - first).days < ESTABLISHED_SPAN_DAYS):
+    first, last = as_utc(meta.first_upload), as_utc(meta.latest_upload)
+    if (_age_days(meta, now or datetime.now(timezone.utc)) < ESTABLISHED_DAYS
+            or meta.release_count < ESTABLISHED_RELEASES or (last - first).days < ESTABLISHED_SPAN_DAYS):
         return None
     return (f"published since {first:%Y-%m} with {meta.release_count} releases "
             f"(the latest {last:%Y-%m})")

@@ -761,8 +761,9 @@ def find_typosquat(name: str, ecosystem, *, reference: Sequence[str] | None = No
     """(popular name it imitates or None, similar popular names, evidence).
 
     `reference`: the popular names squats aim at (default: the top REFERENCE_SIZE of the
-    ecosystem's list, and deliberate slips of the rest of it: _tail_match). `known`: names that are established themselves and so never squats
-    (default: the whole popular list); pass an empty set to judge by the name alone.
+    ecosystem's list, and deliberate slips of the rest of it: _tail_match). `known`: names that
+    are established themselves and so never squats (default: the whole popular list); pass an
+    empty set to judge by the name alone.
     """
     match, similar, evidence = match_typosquat(name, ecosystem, reference=reference, known=known)
     return (match.target if match else None), similar, evidence

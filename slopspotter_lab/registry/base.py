@@ -7,10 +7,15 @@ error, timeout, garbage answer). Callers must keep None apart from False.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from ..ecosystems import Ecosystem
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    """A registry time made timezone-aware: naive times (old caches, some indexes) are UTC."""
+    return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html.parser
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urldefrag, urljoin, urlparse
 
@@ -17,7 +17,7 @@ from .. import config
 from ..ecosystems import Ecosystem, PackageSpec, normalize_pypi
 from ..errors import RegistryError
 from . import http
-from .base import Artifact, PackageMetadata
+from .base import Artifact, PackageMetadata, as_utc
 
 REPO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.")
 _SDIST_RE = re.compile(r"\.(tar\.gz|zip|tar\.bz2|tgz|tar)$", re.I)
@@ -26,8 +26,7 @@ _SDIST_RE = re.compile(r"\.(tar\.gz|zip|tar\.bz2|tgz|tar)$", re.I)
 def _dt(value: str | None) -> datetime | None:
     if not value:
         return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 def _kind(filename: str, packagetype: str | None = None) -> str:

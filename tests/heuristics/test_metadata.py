@@ -72,6 +72,8 @@ def test_missing_or_unknown_packages_get_no_metadata_findings():
     ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "status": "quarantined"}, False),
     ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "exists": None}, False),
     ({"release_count": 12, "first_upload": NOW - timedelta(days=2000), "latest_upload": None}, False),
+    ({"release_count": 12, "first_upload": None}, False),  # no history given: nothing established
+    ({"release_count": 12, "first_upload": (NOW - timedelta(days=2000)).replace(tzinfo=None)}, True),  # naive = UTC
 ])
 def test_established_needs_years_of_spread_releases(kw, established):
     from slopspotter_lab.heuristics.metadata import established as why
